@@ -1,0 +1,402 @@
+/* cgi_runner.c - h2cgi-cgi: a libfcgi program that runs one plain CGI
+ * script per FastCGI request (RFC 3875), streaming its output back.
+ *
+ * It does not parse the script's headers (h2cgi does); it only holds back
+ * the first header block until it is complete, so that a script that dies
+ * before finishing its headers can still be answered with a clean 500. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcgiapp.h>
+
+#define HOLD_MAX 65536 /* first header block held back, at most */
+#define IO_CHUNK 16384
+
+static char root[PATH_MAX];
+static size_t root_len;
+static int timeout_s = 60;
+static volatile pid_t script_pid;
+
+struct run {
+	FCGX_Request *req;
+	const char *script;
+	char hold[HOLD_MAX];
+	size_t hold_len;
+	int nl;             /* end-of-block scanner: 1 after LF, 2 after LF CR */
+	bool headers_done;  /* the first block went out */
+	bool sent;          /* anything went out */
+	bool client_gone;
+};
+
+static void on_term(int sig)
+{
+	if (script_pid > 0)
+		kill(-script_pid, SIGKILL);
+	_exit(0);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One line to the FastCGI error stream, which h2cgi logs with the request. */
+__attribute__((format(printf, 2, 3))) static void errlog(FCGX_Request *req, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	FCGX_FPrintF(req->err, "h2cgi-cgi: %s\n", line);
+	FCGX_FFlush(req->err);
+}
+
+static void respond(FCGX_Request *req, int status, const char *text)
+{
+	FCGX_FPrintF(req->out, "Status: %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%d %s\n",
+		     status, text, status, text);
+}
+
+static int put_out(struct run *r, const char *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (FCGX_PutStr(p, (int)n, r->req->out) < 0 || FCGX_FFlush(r->req->out) < 0) {
+		r->client_gone = true;
+		return -1;
+	}
+	r->sent = true;
+	return 0;
+}
+
+/* Script stdout: held until the first header block ends, then streamed. */
+static int on_stdout(struct run *r, const char *p, size_t n)
+{
+	if (r->headers_done)
+		return put_out(r, p, n);
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		r->nl = c == '\n' ? (r->nl ? 3 : 1) : (c == '\r' && r->nl == 1) ? 2 : 0;
+		if (r->nl == 3 || r->hold_len + i + 1 == HOLD_MAX) {
+			/* block complete (or too big to hold: h2cgi will judge it) */
+			size_t take = i + 1;
+			memcpy(r->hold + r->hold_len, p, take);
+			r->hold_len += take;
+			r->headers_done = true;
+			if (put_out(r, r->hold, r->hold_len) < 0)
+				return -1;
+			return put_out(r, p + take, n - take);
+		}
+	}
+	memcpy(r->hold + r->hold_len, p, n);
+	r->hold_len += n;
+	return 0;
+}
+
+static void child(const char *script, int in, int out, int err, char **envp)
+{
+	char dir[PATH_MAX];
+
+	setsid(); /* its own process group, so a timeout kills its children too */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		_exit(126);
+	snprintf(dir, sizeof(dir), "%s", script);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		if (chdir(dir[0] ? dir : "/") < 0)
+			_exit(126);
+	}
+	char *argv[] = {(char *)script, NULL};
+	execve(script, argv, envp);
+	fprintf(stderr, "cannot execute %s: %s\n", script, strerror(errno));
+	_exit(126);
+}
+
+static void set_nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/* Pumps the body in, stdout and stderr out, all at once, so that a script
+ * writing before it reads cannot deadlock; returns the wait status. */
+static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_out)
+{
+	FCGX_Stream *fin = r->req->in;
+	char inbuf[IO_CHUNK], buf[IO_CHUNK];
+	size_t in_len = 0, in_off = 0;
+	bool in_eof = false;
+	long long deadline = now_ms() + (long long)timeout_s * 1000;
+	int status = 0;
+
+	while (out >= 0 || err >= 0) {
+		/* take body bytes libfcgi already holds without touching the socket */
+		if (in >= 0 && in_len == in_off && !in_eof && fin->rdNext < fin->stop) {
+			int n = FCGX_GetStr(inbuf, (int)(fin->stop - fin->rdNext < IO_CHUNK
+							     ? fin->stop - fin->rdNext : IO_CHUNK), fin);
+			in_off = 0;
+			in_len = n > 0 ? (size_t)n : 0;
+		}
+		struct pollfd p[4];
+		int np = 0, ip = -1, op = -1, ep = -1, sp = -1;
+		if (in >= 0 && in_len > in_off)
+			p[ip = np++] = (struct pollfd){in, POLLOUT, 0};
+		else if (in >= 0 && !in_eof)
+			p[sp = np++] = (struct pollfd){r->req->ipcFd, POLLIN, 0};
+		if (out >= 0)
+			p[op = np++] = (struct pollfd){out, POLLIN, 0};
+		if (err >= 0)
+			p[ep = np++] = (struct pollfd){err, POLLIN, 0};
+		if (in >= 0 && in_len == in_off && in_eof) {
+			close(in); /* body complete: the script sees EOF */
+			in = -1;
+			continue;
+		}
+		long long left = deadline - now_ms();
+		if (left <= 0) {
+			kill(-pid, SIGKILL);
+			*timed_out = true;
+			deadline = now_ms() + 3600 * 1000; /* now only drain */
+			continue;
+		}
+		int rc = poll(p, (nfds_t)np, left > 1000 ? 1000 : (int)left);
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (rc <= 0)
+			continue;
+		if (sp >= 0 && p[sp].revents) {
+			int n = FCGX_GetStr(inbuf, 1, fin); /* fills libfcgi's buffer */
+			in_off = 0;
+			in_len = n > 0 ? (size_t)n : 0;
+			if (n <= 0)
+				in_eof = true;
+		}
+		if (ip >= 0 && p[ip].revents) {
+			ssize_t n = write(in, inbuf + in_off, in_len - in_off);
+			if (n > 0) {
+				in_off += (size_t)n;
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				close(in); /* the script stopped reading: drop the rest */
+				in = -1;
+			}
+		}
+		if (op >= 0 && p[op].revents) {
+			ssize_t n = read(out, buf, sizeof(buf));
+			if (n > 0) {
+				if (on_stdout(r, buf, (size_t)n) < 0) {
+					kill(-pid, SIGKILL); /* nobody to read it any more */
+					break;
+				}
+			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				close(out);
+				out = -1;
+			}
+		}
+		if (ep >= 0 && p[ep].revents) {
+			ssize_t n = read(err, buf, sizeof(buf));
+			if (n > 0) {
+				FCGX_PutStr(buf, (int)n, r->req->err);
+				FCGX_FFlush(r->req->err);
+			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				close(err);
+				err = -1;
+			}
+		}
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (err >= 0)
+		close(err);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+/* Resolves SCRIPT_FILENAME inside the root; returns 0 or an HTTP status. */
+static int check_script(FCGX_Request *req, const char *sf, char *real)
+{
+	struct stat st;
+
+	if (sf == NULL) {
+		errlog(req, "no SCRIPT_FILENAME in the request");
+		return 500;
+	}
+	if (realpath(sf, real) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 404;
+		errlog(req, "%s: %s", sf, strerror(errno));
+		return 403;
+	}
+	/* no "..", no symlink may lead out of the root */
+	if (strncmp(real, root, root_len) != 0 || real[root_len] != '/') {
+		errlog(req, "%s resolves to %s, outside %s: refused", sf, real, root);
+		return 403;
+	}
+	if (stat(real, &st) < 0)
+		return 404;
+	if (!S_ISREG(st.st_mode)) {
+		errlog(req, "%s is not a regular file", real);
+		return 403;
+	}
+	if (access(real, X_OK) < 0) {
+		errlog(req, "%s is not executable", real);
+		return 403;
+	}
+	return 0;
+}
+
+static void serve(FCGX_Request *req)
+{
+	static struct run r;
+	char real[PATH_MAX];
+	int in[2], out[2], err[2];
+	bool timed_out = false;
+
+	int status = check_script(req, FCGX_GetParam("SCRIPT_FILENAME", req->envp), real);
+	if (status) {
+		respond(req, status, status == 404 ? "Not Found" : status == 403 ? "Forbidden"
+										 : "Internal Server Error");
+		return;
+	}
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		errlog(req, "pipe: %s", strerror(errno));
+		respond(req, 500, "Internal Server Error");
+		return;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		errlog(req, "fork: %s", strerror(errno));
+		respond(req, 500, "Internal Server Error");
+		close(in[0]), close(in[1]), close(out[0]), close(out[1]), close(err[0]), close(err[1]);
+		return;
+	}
+	if (pid == 0)
+		child(real, in[0], out[1], err[1], req->envp);
+	script_pid = pid;
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	set_nonblock(in[1]);
+	set_nonblock(out[0]);
+	set_nonblock(err[0]);
+
+	memset(&r, 0, sizeof(r));
+	r.req = req;
+	r.script = real;
+	int ws = pump(&r, pid, in[1], out[0], err[0], &timed_out);
+	script_pid = 0;
+	if (r.client_gone)
+		return;
+	if (timed_out) {
+		errlog(req, "%s killed after --timeout %d s", real, timeout_s);
+		if (!r.sent) {
+			respond(req, 504, "Gateway Timeout");
+		} else {
+			/* the response is cut: no END_REQUEST, so h2cgi resets the stream */
+			shutdown(req->ipcFd, SHUT_RDWR);
+		}
+		return;
+	}
+	if (!r.headers_done) {
+		/* RFC 3875 §6: no complete header block at all */
+		if (WIFSIGNALED(ws))
+			errlog(req, "%s died of signal %d before writing its headers", real, WTERMSIG(ws));
+		else if (WEXITSTATUS(ws) != 0)
+			errlog(req, "%s exited with status %d before writing its headers", real,
+			       WEXITSTATUS(ws));
+		else if (r.hold_len == 0)
+			errlog(req, "%s exited without output", real);
+		if (WIFSIGNALED(ws) || WEXITSTATUS(ws) != 0 || r.hold_len == 0) {
+			respond(req, 500, "Internal Server Error");
+			return;
+		}
+		put_out(&r, r.hold, r.hold_len); /* exit 0: let h2cgi judge what it wrote */
+		return;
+	}
+	if (WIFSIGNALED(ws))
+		errlog(req, "%s died of signal %d", real, WTERMSIG(ws));
+	else if (WEXITSTATUS(ws) != 0)
+		errlog(req, "%s exited with status %d", real, WEXITSTATUS(ws));
+	FCGX_SetExitStatus(WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws), req->out);
+}
+
+static void usage(void)
+{
+	fputs("usage: h2cgi-cgi --root DIR [--timeout SECONDS]\n"
+	      "Runs CGI scripts under DIR for FastCGI requests on fd 0. See h2cgi-cgi(8).\n",
+	      stderr);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
+					     {"timeout", required_argument, NULL, 't'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *dir = NULL;
+	FCGX_Request req;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "r:t:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r': dir = optarg; break;
+		case 't':
+			timeout_s = atoi(optarg);
+			if (timeout_s <= 0) {
+				usage();
+				return 64;
+			}
+			break;
+		case 'h': usage(); return 0;
+		default: usage(); return 64;
+		}
+	}
+	if (dir == NULL || optind != argc) {
+		usage();
+		return 64;
+	}
+	if (realpath(dir, root) == NULL) {
+		fprintf(stderr, "h2cgi-cgi: --root %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	root_len = strlen(root);
+	if (root_len == 1)
+		root_len = 0; /* "/" as root: every path starts with "/" */
+	if (FCGX_IsCGI()) {
+		fprintf(stderr, "h2cgi-cgi: fd 0 is not a FastCGI listening socket; "
+				"run it from h2cgi --cgi-dir (or spawn-fcgi)\n");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = {.sa_handler = on_term};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
+		return 1;
+	while (FCGX_Accept_r(&req) >= 0)
+		serve(&req);
+	return 0;
+}

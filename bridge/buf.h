@@ -1,0 +1,33 @@
+/* buf.h - a growable byte buffer with a read offset. */
+#ifndef H2CGI_BUF_H
+#define H2CGI_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf {
+	uint8_t *data;
+	size_t off; /* first unread byte */
+	size_t len; /* end of the bytes held */
+	size_t cap;
+};
+
+/* Bytes held and not yet consumed. */
+static inline size_t buf_used(const struct buf *b)
+{
+	return b->len - b->off;
+}
+
+/* Makes room for n more bytes (compacting, then growing); returns 0 or -1. */
+int buf_reserve(struct buf *b, size_t n);
+
+/* Appends n bytes; returns 0 or -1 when memory ran out. */
+int buf_append(struct buf *b, const void *p, size_t n);
+
+/* Marks n bytes as consumed; resets to empty when all are. */
+void buf_consume(struct buf *b, size_t n);
+
+/* Frees the storage and zeroes b. */
+void buf_free(struct buf *b);
+
+#endif

@@ -1,0 +1,216 @@
+/* config.c - command-line parsing. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef LIBEXECDIR
+#define LIBEXECDIR "/usr/local/libexec"
+#endif
+
+enum {
+	O_CERT = 256, O_KEY, O_CGI_DIR, O_CGI_PREFIX, O_CGI_RUNNER, O_SPAWN, O_PROCS, O_FASTCGI,
+	O_DOCROOT, O_ACCESS_LOG, O_SCRIPT_TIMEOUT, O_MAX_BODY, O_STREAM_BUFFER, O_QUEUE,
+	O_QUEUE_TIMEOUT, O_BACKEND_TIMEOUT, O_TLS_PRIORITY, O_MAX_STREAMS, O_MAX_HEADER,
+};
+
+static const struct option longopts[] = {
+	{"listen", required_argument, NULL, 'l'},
+	{"cert", required_argument, NULL, O_CERT},
+	{"key", required_argument, NULL, O_KEY},
+	{"tls-priority", required_argument, NULL, O_TLS_PRIORITY},
+	{"cgi-dir", required_argument, NULL, O_CGI_DIR},
+	{"cgi-prefix", required_argument, NULL, O_CGI_PREFIX},
+	{"cgi-runner", required_argument, NULL, O_CGI_RUNNER},
+	{"spawn", required_argument, NULL, O_SPAWN},
+	{"procs", required_argument, NULL, O_PROCS},
+	{"fastcgi", required_argument, NULL, O_FASTCGI},
+	{"docroot", required_argument, NULL, O_DOCROOT},
+	{"access-log", required_argument, NULL, O_ACCESS_LOG},
+	{"script-timeout", required_argument, NULL, O_SCRIPT_TIMEOUT},
+	{"max-body", required_argument, NULL, O_MAX_BODY},
+	{"stream-buffer", required_argument, NULL, O_STREAM_BUFFER},
+	{"max-header-block", required_argument, NULL, O_MAX_HEADER},
+	{"max-streams", required_argument, NULL, O_MAX_STREAMS},
+	{"queue", required_argument, NULL, O_QUEUE},
+	{"queue-timeout", required_argument, NULL, O_QUEUE_TIMEOUT},
+	{"backend-timeout", required_argument, NULL, O_BACKEND_TIMEOUT},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+void config_usage(void)
+{
+	fputs("usage: h2cgi [--listen ADDR:PORT]... [--cert FILE --key FILE]\n"
+	      "             [--cgi-dir DIR [--cgi-prefix /cgi-bin/]]\n"
+	      "             [--spawn 'CMD ARGS' | --fastcgi unix:PATH|HOST:PORT] [--procs N]\n"
+	      "             [--docroot DIR] [--access-log FILE|-] [--script-timeout SEC]\n"
+	      "             [--max-body BYTES] [--stream-buffer BYTES] [--max-header-block BYTES]\n"
+	      "             [--max-streams N] [--queue N] [--queue-timeout SEC]\n"
+	      "             [--backend-timeout SEC] [--tls-priority STRING] [--cgi-runner PATH]\n"
+	      "             [--verbose] [--help] [--version]\n"
+	      "See h2cgi(8).\n",
+	      stderr);
+}
+
+/* Parses a size with an optional k/m/g suffix (powers of 1024). */
+static int parse_size(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v *= 1024; end++; break;
+	case 'm': case 'M': v *= 1024 * 1024; end++; break;
+	case 'g': case 'G': v *= 1024LL * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int bad(const char *opt, const char *arg, const char *why)
+{
+	fprintf(stderr, "h2cgi: invalid %s '%s': %s\n", opt, arg, why);
+	config_usage();
+	return 64;
+}
+
+int config_parse(struct config *c, int argc, char **argv)
+{
+	long long v;
+	int ch;
+
+	memset(c, 0, sizeof(*c));
+	c->cgi_prefix = "/cgi-bin/";
+	c->cgi_runner = LIBEXECDIR "/h2cgi-cgi";
+	c->procs = 4;
+	c->script_timeout = 60;
+	c->max_body = 1024LL * 1024 * 1024;
+	c->stream_buffer = 64 * 1024;
+	c->max_header_block = 64 * 1024;
+	c->max_streams = 100;
+	c->queue_max = 1024;
+	c->queue_timeout = 30;
+	c->backend_timeout = 300;
+	c->tls_priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:"
+			  "+AES-256-GCM:+CHACHA20-POLY1305:-RSA:-DHE-RSA";
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "l:vhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			if (c->nlisten == CONFIG_MAX_LISTEN)
+				return bad("--listen", optarg, "too many listeners");
+			c->listen[c->nlisten++] = optarg;
+			break;
+		case O_CERT: c->cert = optarg; break;
+		case O_KEY: c->key = optarg; break;
+		case O_TLS_PRIORITY: c->tls_priority = optarg; break;
+		case O_CGI_DIR: c->cgi_dir = optarg; break;
+		case O_CGI_PREFIX:
+			if (optarg[0] != '/' || optarg[strlen(optarg) - 1] != '/')
+				return bad("--cgi-prefix", optarg, "must start and end with '/'");
+			c->cgi_prefix = optarg;
+			break;
+		case O_CGI_RUNNER: c->cgi_runner = optarg; break;
+		case O_SPAWN: c->spawn = optarg; break;
+		case O_FASTCGI:
+			if (strncmp(optarg, "unix:", 5) != 0 && strrchr(optarg, ':') == NULL)
+				return bad("--fastcgi", optarg, "expected unix:PATH or HOST:PORT");
+			c->fastcgi = optarg;
+			break;
+		case O_DOCROOT: c->docroot = optarg; break;
+		case O_ACCESS_LOG: c->access_log = optarg; break;
+		case O_PROCS:
+			if (parse_size(optarg, 1, 1024, &v))
+				return bad("--procs", optarg, "expected 1..1024");
+			c->procs = (int)v;
+			break;
+		case O_SCRIPT_TIMEOUT:
+			if (parse_size(optarg, 1, 86400, &v))
+				return bad("--script-timeout", optarg, "expected 1..86400 seconds");
+			c->script_timeout = (int)v;
+			break;
+		case O_MAX_BODY:
+			if (parse_size(optarg, 0, LLONG_MAX / 2, &v))
+				return bad("--max-body", optarg, "expected a size such as 10m");
+			c->max_body = v;
+			break;
+		case O_STREAM_BUFFER:
+			/* also the HTTP/2 stream window: RFC 9113 §6.9.2 caps it at 2^31-1 */
+			if (parse_size(optarg, 16384, 16 * 1024 * 1024, &v))
+				return bad("--stream-buffer", optarg, "expected 16k..16m");
+			c->stream_buffer = (size_t)v;
+			break;
+		case O_MAX_HEADER:
+			if (parse_size(optarg, 1024, 1024 * 1024, &v))
+				return bad("--max-header-block", optarg, "expected 1k..1m");
+			c->max_header_block = (size_t)v;
+			break;
+		case O_MAX_STREAMS:
+			if (parse_size(optarg, 1, 10000, &v))
+				return bad("--max-streams", optarg, "expected 1..10000");
+			c->max_streams = (int)v;
+			break;
+		case O_QUEUE:
+			if (parse_size(optarg, 0, 1000000, &v))
+				return bad("--queue", optarg, "expected 0..1000000");
+			c->queue_max = (int)v;
+			break;
+		case O_QUEUE_TIMEOUT:
+			if (parse_size(optarg, 1, 3600, &v))
+				return bad("--queue-timeout", optarg, "expected 1..3600 seconds");
+			c->queue_timeout = (int)v;
+			break;
+		case O_BACKEND_TIMEOUT:
+			if (parse_size(optarg, 1, 86400, &v))
+				return bad("--backend-timeout", optarg, "expected 1..86400 seconds");
+			c->backend_timeout = (int)v;
+			break;
+		case 'v': c->verbose = true; break;
+		case 'h':
+			config_usage();
+			return -1;
+		case 'V':
+			printf("h2cgi %s\n", PACKAGE_VERSION);
+			return -1;
+		default:
+			config_usage();
+			return 64;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "h2cgi: unexpected argument '%s'\n", argv[optind]);
+		config_usage();
+		return 64;
+	}
+	if (c->spawn && c->fastcgi) {
+		fprintf(stderr, "h2cgi: --spawn and --fastcgi exclude each other\n");
+		config_usage();
+		return 64;
+	}
+	if (!c->spawn && !c->fastcgi && !c->cgi_dir) {
+		fprintf(stderr, "h2cgi: nothing to serve: give --cgi-dir, --spawn or --fastcgi\n");
+		config_usage();
+		return 64;
+	}
+	if ((c->cert == NULL) != (c->key == NULL)) {
+		fprintf(stderr, "h2cgi: --cert and --key go together\n");
+		config_usage();
+		return 64;
+	}
+	if (c->nlisten == 0)
+		c->listen[c->nlisten++] = "[::]:8443";
+	return 0;
+}

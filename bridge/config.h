@@ -1,0 +1,42 @@
+/* config.h - command-line options, parsed once into a read-only struct. */
+#ifndef H2CGI_CONFIG_H
+#define H2CGI_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_MAX_LISTEN 16
+
+struct config {
+	const char *listen[CONFIG_MAX_LISTEN];
+	size_t nlisten;
+	const char *cert, *key;
+	const char *tls_priority;
+	const char *cgi_dir;      /* --cgi-dir, or NULL */
+	const char *cgi_prefix;   /* default "/cgi-bin/" */
+	const char *cgi_runner;   /* path of h2cgi-cgi */
+	const char *spawn;        /* --spawn command, or NULL */
+	const char *fastcgi;      /* --fastcgi address, or NULL */
+	const char *docroot;      /* --docroot, or NULL */
+	const char *access_log;   /* or NULL */
+	int procs;
+	int script_timeout;       /* seconds */
+	long long max_body;       /* bytes */
+	size_t stream_buffer;     /* bytes: per-stream buffer and HTTP/2 stream window */
+	size_t max_header_block;  /* bytes: request headers, and each CGI header block */
+	int max_streams;          /* SETTINGS_MAX_CONCURRENT_STREAMS */
+	int queue_max;            /* requests waiting for a busy pool */
+	int queue_timeout;        /* seconds */
+	int backend_timeout;      /* seconds without a byte from the backend */
+	bool verbose;
+};
+
+/* Parses argv into c (defaults first). Returns 0; on a usage error writes a
+ * message to stderr and returns 64 (EX_USAGE); returns -1 after --help or
+ * --version were answered. */
+int config_parse(struct config *c, int argc, char **argv);
+
+/* Writes the usage text to stderr. */
+void config_usage(void);
+
+#endif

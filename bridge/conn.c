@@ -1,0 +1,250 @@
+/* conn.c - a TLS connection carrying one HTTP/2 session. */
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "h2.h"
+#include "log.h"
+#include "stream.h"
+#include "tls.h"
+
+#define OUT_HIGH 65536     /* stop asking nghttp2 for more above this */
+#define TLS_RECORD 16384
+
+static struct conn *dirty_list, *dead_list;
+static unsigned long nconns;
+static unsigned long long next_id;
+
+static void conn_io(struct loop_io *io, uint32_t events);
+
+static void addr_str(const struct sockaddr_storage *ss, char *out, size_t len, unsigned *port)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
+			inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], out, (socklen_t)len);
+		else
+			inet_ntop(AF_INET6, &a->sin6_addr, out, (socklen_t)len);
+		*port = ntohs(a->sin6_port);
+	} else if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &a->sin_addr, out, (socklen_t)len);
+		*port = ntohs(a->sin_port);
+	} else {
+		snprintf(out, len, "local");
+		*port = 0;
+	}
+}
+
+int conn_accept(int fd, const struct config *cfg)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int one = 1;
+
+	if (c == NULL) {
+		close(fd);
+		return -1;
+	}
+	c->cfg = cfg;
+	c->id = ++next_id;
+	c->handshaking = true;
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+		addr_str(&ss, c->peer_addr, sizeof(c->peer_addr), &c->peer_port);
+	sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		addr_str(&ss, c->local_addr, sizeof(c->local_addr), &c->local_port);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (tls_session_new(&c->tls, fd) < 0 || loop_add(&c->io, fd, EPOLLIN, conn_io) < 0) {
+		log_err("cannot set up a connection from %s", c->peer_addr);
+		if (c->tls)
+			gnutls_deinit(c->tls);
+		close(fd);
+		free(c);
+		return -1;
+	}
+	nconns++;
+	return 0;
+}
+
+unsigned long conn_count(void)
+{
+	return nconns;
+}
+
+void conn_close(struct conn *c)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	c->next_dead = dead_list;
+	dead_list = c;
+}
+
+void conn_schedule_flush(struct conn *c)
+{
+	if (c->dirty || c->dead)
+		return;
+	c->dirty = true;
+	c->next_dirty = dirty_list;
+	dirty_list = c;
+}
+
+static int handshake(struct conn *c)
+{
+	int rc = gnutls_handshake(c->tls);
+
+	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+		loop_mod(&c->io, gnutls_record_get_direction(c->tls) ? EPOLLOUT : EPOLLIN);
+		return 1;
+	}
+	if (rc < 0) {
+		if (c->cfg->verbose || rc != GNUTLS_E_PREMATURE_TERMINATION)
+			log_info("%s:%u: TLS handshake failed: %s", c->peer_addr, c->peer_port,
+				 gnutls_strerror(rc));
+		return -1;
+	}
+	c->handshaking = false;
+	if (!tls_is_h2(c->tls)) {
+		/* HTTP/1.1 is not served yet: close cleanly (TLS close_notify) */
+		log_info("%s:%u: client did not negotiate h2 (ALPN); closing", c->peer_addr,
+			 c->peer_port);
+		gnutls_bye(c->tls, GNUTLS_SHUT_WR);
+		return -1;
+	}
+	if (h2_session_new(c) < 0) {
+		log_err("%s:%u: cannot create the HTTP/2 session", c->peer_addr, c->peer_port);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads and feeds TLS records until the socket is dry; -1 to close. */
+static int conn_read(struct conn *c)
+{
+	static uint8_t in[TLS_RECORD + 1024];
+
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = gnutls_record_recv(c->tls, in, sizeof(in));
+		if (n > 0) {
+			if (h2_recv(c, in, (size_t)n) < 0)
+				return -1;
+			continue;
+		}
+		if (n == GNUTLS_E_AGAIN)
+			return 0;
+		if (n == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (n != 0 && n != GNUTLS_E_PREMATURE_TERMINATION && c->cfg->verbose)
+			log_info("%s:%u: TLS receive: %s", c->peer_addr, c->peer_port,
+				 gnutls_strerror((int)n));
+		return -1; /* EOF or error */
+	}
+	return 0;
+}
+
+/* Moves nghttp2's output through TLS; returns -1 to close. */
+static int conn_flush(struct conn *c)
+{
+	for (;;) {
+		while (buf_used(&c->out) < OUT_HIGH) {
+			const uint8_t *p;
+			ssize_t n = h2_send(c, &p);
+			if (n < 0)
+				return -1;
+			if (n == 0)
+				break;
+			if (buf_append(&c->out, p, (size_t)n) < 0)
+				return -1;
+		}
+		if (buf_used(&c->out) == 0 && c->send_pending == 0)
+			break;
+		ssize_t n;
+		if (c->send_pending) {
+			n = gnutls_record_send(c->tls, NULL, 0); /* retry the interrupted record */
+		} else {
+			size_t len = buf_used(&c->out) < TLS_RECORD ? buf_used(&c->out) : TLS_RECORD;
+			c->send_pending = len;
+			n = gnutls_record_send(c->tls, c->out.data + c->out.off, len);
+		}
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			loop_mod(&c->io, EPOLLIN | EPOLLOUT);
+			return 0;
+		}
+		if (n < 0)
+			return -1;
+		buf_consume(&c->out, c->send_pending);
+		c->send_pending = 0;
+	}
+	if (h2_finished(c))
+		return -1;
+	loop_mod(&c->io, EPOLLIN);
+	return 0;
+}
+
+static void conn_io(struct loop_io *io, uint32_t events)
+{
+	struct conn *c = (struct conn *)io;
+
+	if (c->dead)
+		return;
+	if (c->handshaking) {
+		int rc = handshake(c);
+		if (rc != 0) {
+			if (rc < 0)
+				conn_close(c);
+			return;
+		}
+	}
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn_read(c) < 0) {
+		conn_close(c);
+		return;
+	}
+	if (conn_flush(c) < 0)
+		conn_close(c);
+}
+
+static void conn_free(struct conn *c)
+{
+	while (c->streams)
+		stream_on_close(c->streams, H2_INTERNAL_ERROR);
+	int fd = c->io.fd;
+	h2_session_free(c);
+	loop_del(&c->io);
+	gnutls_deinit(c->tls);
+	close(fd);
+	buf_free(&c->out);
+	free(c);
+	nconns--;
+}
+
+void conn_before_sleep(void)
+{
+	/* Freeing a connection can release a backend that a queued stream of
+	 * another connection takes, which dirties that one: go round until calm. */
+	do {
+		stream_run_wakes();
+		while (dirty_list) {
+			struct conn *c = dirty_list;
+			dirty_list = c->next_dirty;
+			c->dirty = false;
+			if (!c->dead && !c->handshaking && conn_flush(c) < 0)
+				conn_close(c);
+		}
+		while (dead_list) {
+			struct conn *c = dead_list;
+			dead_list = c->next_dead;
+			conn_free(c);
+		}
+	} while (stream_have_wakes() || dirty_list || dead_list);
+	stream_free_dead();
+}

@@ -1,0 +1,52 @@
+/* conn.h - one client connection: TLS transport, its HTTP/2 session, its
+ * streams; closing is deferred to the end of the event batch. */
+#ifndef H2CGI_CONN_H
+#define H2CGI_CONN_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <gnutls/gnutls.h>
+
+#include "buf.h"
+#include "loop.h"
+
+struct config;
+struct stream;
+struct nghttp2_session;
+
+struct conn {
+	struct loop_io io;            /* first: the loop hands us &io */
+	gnutls_session_t tls;
+	struct nghttp2_session *h2;
+	const struct config *cfg;
+	bool handshaking, dead, dirty;
+	size_t send_pending;          /* bytes of an interrupted gnutls_record_send */
+	struct buf out;               /* HTTP/2 bytes waiting for TLS */
+	struct stream *streams;       /* live streams */
+	struct conn *next_dirty, *next_dead;
+	char peer_addr[INET6_ADDRSTRLEN];
+	unsigned peer_port;
+	char local_addr[INET6_ADDRSTRLEN];
+	unsigned local_port;
+	unsigned long long id;
+};
+
+/* Takes over an accepted socket: starts the TLS handshake. Returns 0 or -1
+ * (the fd is closed either way on failure). */
+int conn_accept(int fd, const struct config *cfg);
+
+/* Asks for the connection's pending HTTP/2 output to be written before the
+ * loop sleeps. */
+void conn_schedule_flush(struct conn *c);
+
+/* Marks c for closing; it is freed, with its streams, after this batch. */
+void conn_close(struct conn *c);
+
+/* Flushes scheduled connections and frees closed connections and streams;
+ * runs before the loop sleeps. */
+void conn_before_sleep(void);
+
+/* Number of open connections. */
+unsigned long conn_count(void);
+
+#endif

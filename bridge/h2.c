@@ -1,0 +1,225 @@
+/* h2.c - nghttp2 server session callbacks and response submission. */
+#include "h2.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <nghttp2/nghttp2.h>
+
+#include "config.h"
+#include "conn.h"
+#include "log.h"
+#include "stream.h"
+
+#define CONN_WINDOW_STREAMS 16 /* connection window = this many stream buffers */
+
+static int on_begin_headers(nghttp2_session *ss, const nghttp2_frame *f, void *u)
+{
+	struct conn *c = u;
+
+	if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return 0;
+	struct stream *s = stream_new(c, f->hd.stream_id);
+	if (s == NULL)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	nghttp2_session_set_stream_user_data(ss, f->hd.stream_id, s);
+	return 0;
+}
+
+static int on_header(nghttp2_session *ss, const nghttp2_frame *f, const uint8_t *name,
+		     size_t nl, const uint8_t *value, size_t vl, uint8_t flags, void *u)
+{
+	if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return 0; /* trailers: not passed to CGI */
+	struct stream *s = nghttp2_session_get_stream_user_data(ss, f->hd.stream_id);
+	if (s == NULL || stream_on_header(s, name, nl, value, vl) < 0)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	return 0;
+}
+
+static int on_frame_recv(nghttp2_session *ss, const nghttp2_frame *f, void *u)
+{
+	struct stream *s = nghttp2_session_get_stream_user_data(ss, f->hd.stream_id);
+
+	if (s == NULL || s->dead)
+		return 0;
+	if (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_REQUEST) {
+		stream_on_request(s, f->hd.flags & NGHTTP2_FLAG_END_STREAM);
+		return 0;
+	}
+	if ((f->hd.type == NGHTTP2_DATA || f->hd.type == NGHTTP2_HEADERS) &&
+	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
+		stream_on_body_end(s);
+	return 0;
+}
+
+static int on_data_chunk(nghttp2_session *ss, uint8_t flags, int32_t id, const uint8_t *data,
+			 size_t len, void *u)
+{
+	struct stream *s = nghttp2_session_get_stream_user_data(ss, id);
+
+	if (s == NULL || s->dead) {
+		nghttp2_session_consume(ss, id, len);
+		return 0;
+	}
+	return stream_on_body(s, data, len) < 0 ? NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE : 0;
+}
+
+static int on_stream_close(nghttp2_session *ss, int32_t id, uint32_t code, void *u)
+{
+	struct stream *s = nghttp2_session_get_stream_user_data(ss, id);
+
+	if (s != NULL)
+		stream_on_close(s, code);
+	return 0;
+}
+
+static int on_frame_send(nghttp2_session *ss, const nghttp2_frame *f, void *u)
+{
+	/* RFC 9113 §8.1: once the response is complete, a request body still
+	 * coming is refused with RST_STREAM(NO_ERROR) */
+	if ((f->hd.type == NGHTTP2_DATA || f->hd.type == NGHTTP2_HEADERS) &&
+	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
+	    nghttp2_session_get_stream_remote_close(ss, f->hd.stream_id) == 0)
+		nghttp2_submit_rst_stream(ss, NGHTTP2_FLAG_NONE, f->hd.stream_id, NGHTTP2_NO_ERROR);
+	return 0;
+}
+
+static ssize_t read_body(nghttp2_session *ss, int32_t id, uint8_t *buf, size_t len,
+			 uint32_t *flags, nghttp2_data_source *src, void *u)
+{
+	struct stream *s = src->ptr;
+	bool eof = false;
+
+	size_t n = stream_read_body(s, buf, len, &eof);
+	if (eof)
+		*flags |= NGHTTP2_DATA_FLAG_EOF;
+	else if (n == 0)
+		return NGHTTP2_ERR_DEFERRED;
+	return (ssize_t)n;
+}
+
+int h2_session_new(struct conn *c)
+{
+	nghttp2_session_callbacks *cb;
+	nghttp2_option *opt;
+	const struct config *cfg = c->cfg;
+	int rc;
+
+	if (nghttp2_session_callbacks_new(&cb) != 0)
+		return -1;
+	nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
+	nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
+	nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
+	if (nghttp2_option_new(&opt) != 0) {
+		nghttp2_session_callbacks_del(cb);
+		return -1;
+	}
+	/* the window opens only when the backend took the bytes (back-pressure) */
+	nghttp2_option_set_no_auto_window_update(opt, 1);
+	rc = nghttp2_session_server_new2(&c->h2, cb, c, opt);
+	nghttp2_option_del(opt);
+	nghttp2_session_callbacks_del(cb);
+	if (rc != 0)
+		return -1;
+
+	nghttp2_settings_entry iv[] = {
+		{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, (uint32_t)cfg->max_streams},
+		{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, (uint32_t)cfg->stream_buffer},
+		{NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)cfg->max_header_block},
+		{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+	};
+	if (nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0])) != 0)
+		return -1;
+	/* the connection window bounds the request body held per connection */
+	if (nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0,
+						  (int32_t)(cfg->stream_buffer * CONN_WINDOW_STREAMS)) != 0)
+		return -1;
+	return 0;
+}
+
+int h2_recv(struct conn *c, const uint8_t *data, size_t len)
+{
+	ssize_t n = nghttp2_session_mem_recv(c->h2, data, len);
+
+	if (n < 0) {
+		if (c->cfg->verbose)
+			log_info("%s:%u: HTTP/2: %s", c->peer_addr, c->peer_port,
+				 nghttp2_strerror((int)n));
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t h2_send(struct conn *c, const uint8_t **data)
+{
+	if (c->h2 == NULL)
+		return 0;
+	ssize_t n = nghttp2_session_mem_send(c->h2, data);
+	return n < 0 ? -1 : n;
+}
+
+bool h2_finished(struct conn *c)
+{
+	return c->h2 == NULL ||
+	       (!nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2));
+}
+
+void h2_session_free(struct conn *c)
+{
+	nghttp2_session_del(c->h2);
+	c->h2 = NULL;
+}
+
+int h2_submit(struct stream *s, int status, const struct hdr *h, size_t n, bool final,
+	      bool has_body)
+{
+	struct conn *c = s->conn;
+	char code[4] = {(char)('0' + status / 100), (char)('0' + status / 10 % 10),
+			(char)('0' + status % 10), 0};
+	nghttp2_nv stack[32], *nv = n + 1 <= 32 ? stack : malloc((n + 1) * sizeof(*nv));
+	int rc;
+
+	if (c->h2 == NULL || nv == NULL)
+		return -1;
+	nv[0] = (nghttp2_nv){(uint8_t *)":status", (uint8_t *)code, 7, 3, NGHTTP2_NV_FLAG_NONE};
+	for (size_t i = 0; i < n; i++)
+		nv[i + 1] = (nghttp2_nv){(uint8_t *)h[i].name, (uint8_t *)h[i].value, h[i].name_len,
+					 h[i].value_len, NGHTTP2_NV_FLAG_NONE};
+	if (!final) {
+		rc = nghttp2_submit_headers(c->h2, NGHTTP2_FLAG_NONE, s->id, NULL, nv, n + 1, NULL);
+	} else {
+		nghttp2_data_provider prd = {.source.ptr = s, .read_callback = read_body};
+		rc = nghttp2_submit_response(c->h2, s->id, nv, n + 1, has_body ? &prd : NULL);
+	}
+	if (nv != stack)
+		free(nv);
+	conn_schedule_flush(c);
+	return rc == 0 ? 0 : -1;
+}
+
+void h2_resume(struct stream *s)
+{
+	if (s->conn->h2 == NULL)
+		return;
+	nghttp2_session_resume_data(s->conn->h2, s->id);
+	conn_schedule_flush(s->conn);
+}
+
+void h2_reset(struct stream *s, uint32_t code)
+{
+	if (s->conn->h2 == NULL)
+		return;
+	nghttp2_submit_rst_stream(s->conn->h2, NGHTTP2_FLAG_NONE, s->id, code);
+	conn_schedule_flush(s->conn);
+}
+
+void h2_consume(struct stream *s, size_t n)
+{
+	if (s->conn->h2 == NULL || n == 0)
+		return;
+	nghttp2_session_consume(s->conn->h2, s->id, n);
+	conn_schedule_flush(s->conn);
+}

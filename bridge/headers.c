@@ -1,0 +1,111 @@
+/* headers.c - which header fields may cross h2cgi, and in which direction. */
+#include "headers.h"
+
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	const char *name;
+	unsigned flags;
+} table[] = {
+	/* RFC 9110 §7.6.1 and RFC 9113 §8.2.2: connection-specific fields */
+	{"connection", HDR_HOP},
+	{"keep-alive", HDR_HOP},
+	{"proxy-connection", HDR_HOP},
+	{"transfer-encoding", HDR_HOP},
+	{"upgrade", HDR_HOP},
+	{"te", HDR_HOP},
+	{"http2-settings", HDR_HOP},
+	/* RFC 3875 §6.3.3: Status is for the server, not the client */
+	{"status", HDR_CGI_ONLY},
+	/* https://httpoxy.org: Proxy would become HTTP_PROXY */
+	{"proxy", HDR_NOT_TO_CGI},
+};
+
+unsigned hdr_flags(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strlen(table[i].name) == len && strncasecmp(table[i].name, name, len) == 0)
+			return table[i].flags;
+	return 0;
+}
+
+static bool is_tchar(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+bool hdr_valid_name(const char *name, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!is_tchar((unsigned char)name[i]))
+			return false;
+	return true;
+}
+
+bool hdr_valid_value(const char *value, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)value[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+bool hdr_list_has(const char *list, size_t list_len, const char *name, size_t name_len)
+{
+	size_t i = 0;
+
+	while (i < list_len) {
+		while (i < list_len && (list[i] == ' ' || list[i] == '\t' || list[i] == ','))
+			i++;
+		size_t start = i;
+		while (i < list_len && list[i] != ',')
+			i++;
+		size_t end = i;
+		while (end > start && (list[end - 1] == ' ' || list[end - 1] == '\t'))
+			end--;
+		if (end - start == name_len && end > start &&
+		    strncasecmp(list + start, name, name_len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* True when any Connection field in h[] names this header. */
+static bool named_by_connection(const struct hdr *h, size_t n, const struct hdr *x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (h[i].name_len == 10 && strncasecmp(h[i].name, "connection", 10) == 0 &&
+		    hdr_list_has(h[i].value, h[i].value_len, x->name, x->name_len))
+			return true;
+	return false;
+}
+
+size_t hdr_filter_response(struct hdr *h, size_t n)
+{
+	size_t out = 0;
+
+	/* Decide every field against the unfiltered list first: Connection
+	 * itself is dropped, but the names it lists must still be seen. */
+	unsigned char keep[n ? n : 1];
+	for (size_t i = 0; i < n; i++)
+		keep[i] = !(hdr_flags(h[i].name, h[i].name_len) & (HDR_HOP | HDR_CGI_ONLY)) &&
+			  !named_by_connection(h, n, &h[i]);
+	for (size_t i = 0; i < n; i++)
+		if (keep[i])
+			h[out++] = h[i];
+	return out;
+}
+
+void hdr_lower(char *name, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (name[i] >= 'A' && name[i] <= 'Z')
+			name[i] = (char)(name[i] - 'A' + 'a');
+}

@@ -1,0 +1,43 @@
+/* headers.h - header name table and the hop-by-hop filter (pure). */
+#ifndef H2CGI_HEADERS_H
+#define H2CGI_HEADERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One header field; the strings are not NUL-terminated. */
+struct hdr {
+	char *name;
+	size_t name_len;
+	char *value;
+	size_t value_len;
+};
+
+enum {
+	HDR_HOP = 1,        /* hop-by-hop (RFC 9110 §7.6.1, RFC 9113 §8.2.2) */
+	HDR_CGI_ONLY = 2,   /* CGI response control field: Status (RFC 3875 §6.3.3) */
+	HDR_NOT_TO_CGI = 4, /* never becomes a meta-variable: Proxy (httpoxy) */
+};
+
+/* Returns the HDR_* flags of a header name, compared case-insensitively. */
+unsigned hdr_flags(const char *name, size_t len);
+
+/* True when name is an RFC 9110 §5.1 token (and not empty). */
+bool hdr_valid_name(const char *name, size_t len);
+
+/* True when value holds only VCHAR, obs-text, SP and HTAB (RFC 9110 §5.5):
+ * no NUL, CR, LF or other control characters. */
+bool hdr_valid_value(const char *value, size_t len);
+
+/* True when the comma-separated token list holds name (case-insensitive). */
+bool hdr_list_has(const char *list, size_t list_len, const char *name, size_t name_len);
+
+/* Drops from h[] every header that must not reach a response frame: the
+ * hop-by-hop set, every header a Connection field names, and Status. The
+ * survivors keep their order; returns their count. */
+size_t hdr_filter_response(struct hdr *h, size_t n);
+
+/* Lower-cases a header name in place (HTTP/2 requires it, RFC 9113 §8.2.1). */
+void hdr_lower(char *name, size_t len);
+
+#endif

@@ -1,0 +1,92 @@
+/* log.c - logging. Lines are written whole with one write(2) so that
+ * processes sharing stderr do not interleave within a line. */
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+static const char *prog = "h2cgi";
+static int access_fd = -1;
+
+void log_init(const char *progname)
+{
+	prog = progname;
+}
+
+static const char *level_name(int level)
+{
+	switch (level) {
+	case LOG_ERR:
+		return "error";
+	case LOG_WARNING:
+		return "warning";
+	default:
+		return "info";
+	}
+}
+
+static void vlog(int level, const char *fmt, va_list ap)
+{
+	char line[2048];
+	int n = snprintf(line, sizeof(line), "%s[%d]: %s: ", prog, (int)getpid(), level_name(level));
+	if (n < 0)
+		return;
+	int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if (m < 0)
+		return;
+	size_t len = (size_t)n + (size_t)m;
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	ssize_t w = write(STDERR_FILENO, line, len);
+	(void)w;
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+void fatal(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+int log_access_open(const char *path)
+{
+	if (strcmp(path, "-") == 0) {
+		access_fd = STDERR_FILENO;
+		return 0;
+	}
+	access_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	return access_fd < 0 ? -1 : 0;
+}
+
+void log_access(const char *fmt, ...)
+{
+	char line[4096];
+	va_list ap;
+
+	if (access_fd < 0)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	size_t len = (size_t)n < sizeof(line) - 2 ? (size_t)n : sizeof(line) - 2;
+	line[len++] = '\n';
+	ssize_t w = write(access_fd, line, len);
+	(void)w;
+}

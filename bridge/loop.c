@@ -1,0 +1,143 @@
+/* loop.c - a small epoll loop. One per process; no threads. */
+#include "loop.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+static int epfd = -1;
+static bool stopping;
+static struct loop_timer *timers;
+static void (*before_sleep)(void);
+
+uint64_t loop_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int loop_init(void)
+{
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	return epfd < 0 ? -1 : 0;
+}
+
+int loop_add(struct loop_io *io, int fd, uint32_t events, loop_io_fn cb)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = io};
+
+	io->fd = fd;
+	io->events = events;
+	io->cb = cb;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		io->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int loop_mod(struct loop_io *io, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = io};
+
+	if (io->fd < 0 || io->events == events)
+		return 0;
+	io->events = events;
+	return epoll_ctl(epfd, EPOLL_CTL_MOD, io->fd, &ev);
+}
+
+void loop_del(struct loop_io *io)
+{
+	if (io->fd < 0)
+		return;
+	epoll_ctl(epfd, EPOLL_CTL_DEL, io->fd, NULL);
+	io->fd = -1;
+}
+
+void loop_timer_cancel(struct loop_timer *t)
+{
+	if (!t->armed)
+		return;
+	for (struct loop_timer **p = &timers; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	t->armed = false;
+}
+
+void loop_timer_set(struct loop_timer *t, uint64_t ms, loop_timer_fn cb)
+{
+	loop_timer_cancel(t);
+	t->at = loop_now() + ms;
+	t->cb = cb;
+	t->armed = true;
+	t->next = timers;
+	timers = t;
+}
+
+void loop_set_before_sleep(void (*fn)(void))
+{
+	before_sleep = fn;
+}
+
+void loop_stop(void)
+{
+	stopping = true;
+}
+
+/* Fires due timers; returns ms until the next one, or -1 when none. */
+static int run_timers(void)
+{
+	uint64_t now = loop_now();
+	bool fired;
+
+	do {
+		fired = false;
+		for (struct loop_timer *t = timers; t; t = t->next)
+			if (t->at <= now) {
+				loop_timer_cancel(t);
+				t->cb(t); /* may re-arm or free other timers: rescan */
+				fired = true;
+				break;
+			}
+	} while (fired);
+	int wait = -1;
+	for (struct loop_timer *t = timers; t; t = t->next) {
+		uint64_t d = t->at > now ? t->at - now : 0;
+		if (wait < 0 || d < (uint64_t)wait)
+			wait = d > 60000 ? 60000 : (int)d;
+	}
+	return wait;
+}
+
+int loop_run(void)
+{
+	struct epoll_event evs[64];
+
+	stopping = false;
+	while (!stopping) {
+		if (before_sleep)
+			before_sleep();
+		int wait = run_timers();
+		if (before_sleep)
+			before_sleep();
+		if (stopping)
+			break;
+		int n = epoll_wait(epfd, evs, 64, wait);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			struct loop_io *io = evs[i].data.ptr;
+			if (io->fd >= 0)
+				io->cb(io, evs[i].events);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,188 @@
+/* main.c - h2cgi: start-up, listeners, signals, the pools. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "conn.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "pool.h"
+#include "stream.h"
+#include "tls.h"
+
+struct listener {
+	struct loop_io io;
+	const char *spec;
+};
+
+static struct config cfg;
+static struct listener listeners[CONFIG_MAX_LISTEN];
+static struct pool cgi_pool, app_pool;
+static bool have_cgi_pool, have_app_pool;
+static char run_dir[64];
+static struct loop_io sig_io;
+static int exit_code;
+
+static void on_accept(struct loop_io *io, uint32_t events)
+{
+	for (int i = 0; i < 64; i++) {
+		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_err("accept on %s: %s", ((struct listener *)io)->spec, strerror(errno));
+			return;
+		}
+		conn_accept(fd, &cfg);
+	}
+}
+
+static void on_signal(struct loop_io *io, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			int status;
+			pid_t pid;
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+				if (!(have_cgi_pool && pool_reap(&cgi_pool, pid, status)) && have_app_pool)
+					pool_reap(&app_pool, pid, status);
+		} else {
+			log_info("signal %d: stopping", (int)si.ssi_signo);
+			loop_stop();
+		}
+	}
+}
+
+/* Spawned pools live in a private directory (mode 0700) in TMPDIR. */
+static const char *make_run_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(run_dir, sizeof(run_dir), "%s/h2cgi.XXXXXX",
+		 tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+	if (mkdtemp(run_dir) == NULL)
+		fatal(1, "cannot create a private directory in %s: %s", tmp ? tmp : "/tmp",
+		      strerror(errno));
+	return run_dir;
+}
+
+static void start_pools(void)
+{
+	char err[512], cmd[PATH_MAX * 2 + 64];
+
+	if (cfg.cgi_dir) {
+		struct stat st;
+		if (stat(cfg.cgi_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			fatal(1, "--cgi-dir %s: %s", cfg.cgi_dir,
+			      errno ? strerror(errno) : "not a directory");
+		if (access(cfg.cgi_runner, X_OK) < 0)
+			fatal(1, "CGI runner %s: %s (see --cgi-runner)", cfg.cgi_runner,
+			      strerror(errno));
+		/* the runner gets its directory as an argument, never from a request */
+		snprintf(cmd, sizeof(cmd), "exec '%s' --root '%s' --timeout %d", cfg.cgi_runner,
+			 cfg.cgi_dir, cfg.script_timeout);
+		if (strchr(cfg.cgi_dir, '\'') || strchr(cfg.cgi_runner, '\''))
+			fatal(1, "--cgi-dir and --cgi-runner may not contain a quote");
+		if (pool_spawn(&cgi_pool, "cgi", cmd, cfg.procs, run_dir, err, sizeof(err)) < 0)
+			fatal(1, "%s", err);
+		have_cgi_pool = true;
+	}
+	if (cfg.spawn) {
+		if (pool_spawn(&app_pool, "app", cfg.spawn, cfg.procs, run_dir, err, sizeof(err)) < 0)
+			fatal(1, "%s", err);
+		have_app_pool = true;
+	} else if (cfg.fastcgi) {
+		if (pool_external(&app_pool, "app", cfg.fastcgi, err, sizeof(err)) < 0)
+			fatal(1, "%s", err);
+		have_app_pool = true;
+	}
+	for (struct pool *p = &cgi_pool; p; p = p == &cgi_pool ? &app_pool : NULL) {
+		p->qmax = cfg.queue_max;
+		p->qtimeout = cfg.queue_timeout;
+	}
+}
+
+static void stop_pools(void)
+{
+	if (have_cgi_pool)
+		pool_stop(&cgi_pool);
+	if (have_app_pool)
+		pool_stop(&app_pool);
+	if (run_dir[0])
+		rmdir(run_dir);
+}
+
+int main(int argc, char **argv)
+{
+	char err[1024];
+	sigset_t mask;
+
+	log_init("h2cgi");
+	int rc = config_parse(&cfg, argc, argv);
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	/* fds 0-2 must exist, or a socket could land on them */
+	for (int fd = open("/dev/null", O_RDWR); fd >= 0 && fd <= 2; fd = open("/dev/null", O_RDWR))
+		;
+	signal(SIGPIPE, SIG_IGN);
+	if (cfg.access_log && log_access_open(cfg.access_log) < 0)
+		fatal(1, "cannot open access log %s: %s", cfg.access_log, strerror(errno));
+	if (tls_init(cfg.cert, cfg.key, cfg.tls_priority, err, sizeof(err)) < 0)
+		fatal(1, "%s", err);
+	if (loop_init() < 0)
+		fatal(1, "epoll: %s", strerror(errno));
+	for (size_t i = 0; i < cfg.nlisten; i++) {
+		int fd = listen_open(cfg.listen[i], err, sizeof(err));
+		if (fd < 0)
+			fatal(1, "%s", err);
+		listeners[i].spec = cfg.listen[i];
+		if (loop_add(&listeners[i].io, fd, EPOLLIN, on_accept) < 0)
+			fatal(1, "epoll: %s", strerror(errno));
+	}
+
+	/* signals arrive through the loop; children get a clean mask before exec */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 || loop_add(&sig_io, sfd, EPOLLIN, on_signal) < 0)
+		fatal(1, "signalfd: %s", strerror(errno));
+
+	const char *tmp = getenv("TMPDIR");
+	stream_env.spool_dir = tmp ? tmp : "/tmp";
+	stream_env.cgi_dir = cfg.cgi_dir;
+	stream_env.docroot = cfg.docroot;
+	stream_env.cgi_prefix = cfg.cgi_prefix;
+	stream_env.software = "h2cgi/" PACKAGE_VERSION;
+	make_run_dir();
+	start_pools();
+	stream_env.cgi_pool = have_cgi_pool ? &cgi_pool : NULL;
+	stream_env.app_pool = have_app_pool ? &app_pool : NULL;
+
+	loop_set_before_sleep(conn_before_sleep);
+	for (size_t i = 0; i < cfg.nlisten; i++)
+		log_info("listening on %s (TLS, ALPN h2)", cfg.listen[i]);
+	if (loop_run() < 0) {
+		log_err("event loop: %s", strerror(errno));
+		exit_code = 1;
+	}
+	stop_pools();
+	tls_deinit();
+	return exit_code;
+}

@@ -1,0 +1,324 @@
+/* pool.c - spawning, supervising and connecting to FastCGI backends. */
+#include "pool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "stream.h"
+
+#define RETRY_MS 20
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 10000
+#define SHORT_LIFE_MS 2000
+
+static void pool_tick(struct loop_timer *t);
+
+static int unix_addr(struct pool *p, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)&p->addr;
+
+	if (strlen(path) >= sizeof(un->sun_path)) {
+		snprintf(err, errlen, "unix socket path too long: %s", path);
+		return -1;
+	}
+	memset(&p->addr, 0, sizeof(p->addr));
+	un->sun_family = AF_UNIX;
+	strcpy(un->sun_path, path);
+	p->addrlen = sizeof(*un);
+	return 0;
+}
+
+static void pool_base(struct pool *p, const char *name)
+{
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	p->listen_fd = -1;
+	p->qmax = 1024;
+	p->qtimeout = 30;
+}
+
+int pool_external(struct pool *p, const char *name, const char *addr, char *err, size_t errlen)
+{
+	pool_base(p, name);
+	if (strncmp(addr, "unix:", 5) == 0)
+		return unix_addr(p, addr + 5, err, errlen);
+
+	char host[256];
+	const char *colon = strrchr(addr, ':');
+	size_t hl = (size_t)(colon - addr);
+	if (hl >= sizeof(host)) {
+		snprintf(err, errlen, "bad --fastcgi address %s", addr);
+		return -1;
+	}
+	memcpy(host, addr, hl);
+	host[hl] = '\0';
+	char *h = host;
+	if (h[0] == '[' && hl > 1 && h[hl - 1] == ']') {
+		h[hl - 1] = '\0';
+		h++;
+	}
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
+	int rc = getaddrinfo(h, colon + 1, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot resolve --fastcgi %s: %s", addr, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(&p->addr, res->ai_addr, res->ai_addrlen);
+	p->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* In the child: fd 0 is the pool socket, fd 1 /dev/null, fd 2 our stderr;
+ * it dies with us (PR_SET_PDEATHSIG), so a SIGKILLed master leaves no orphans. */
+static void child_exec(struct pool *p, pid_t parent)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(1);
+	if (dup2(p->listen_fd, 0) < 0)
+		_exit(1);
+	int null = open("/dev/null", O_WRONLY);
+	if (null < 0 || dup2(null, 1) < 0)
+		_exit(1);
+	if (null > 2)
+		close(null);
+	execl("/bin/sh", "sh", "-c", p->cmd, (char *)NULL);
+	_exit(127);
+}
+
+static int start_proc(struct pool *p, struct proc *pr)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_err("pool %s: fork: %s", p->name, strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		child_exec(p, parent);
+	pr->pid = pid;
+	pr->started = loop_now();
+	return 0;
+}
+
+int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, const char *dir,
+	       char *err, size_t errlen)
+{
+	char path[256];
+
+	pool_base(p, name);
+	snprintf(path, sizeof(path), "%s/%s.sock", dir, name);
+	if (unix_addr(p, path, err, errlen) < 0)
+		return -1;
+	p->sock_path = strdup(path);
+	p->cmd = strdup(cmd);
+	p->procs = calloc((size_t)nprocs, sizeof(*p->procs));
+	p->nprocs = nprocs;
+	if (!p->sock_path || !p->cmd || !p->procs) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* not CLOEXEC: children get it as fd 0 through dup2, which clears the flag
+	 * on the copy; the original must not leak into other children. */
+	p->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (p->listen_fd < 0 || bind(p->listen_fd, (struct sockaddr *)&p->addr, p->addrlen) < 0 ||
+	    listen(p->listen_fd, nprocs) < 0) {
+		snprintf(err, errlen, "pool socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < nprocs; i++)
+		if (start_proc(p, &p->procs[i]) < 0) {
+			snprintf(err, errlen, "cannot start %s", cmd);
+			return -1;
+		}
+	log_info("pool %s: started %d x %s", name, nprocs, cmd);
+	return 0;
+}
+
+int pool_connect(struct pool *p, int *fd)
+{
+	int s = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return -1;
+	if (connect(s, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
+		*fd = s;
+		return 0;
+	}
+	if (errno == EINPROGRESS) {
+		*fd = s;
+		return 1;
+	}
+	int e = errno;
+	close(s);
+	errno = e;
+	return -1;
+}
+
+static void arm(struct pool *p)
+{
+	if (!p->timer.armed)
+		loop_timer_set(&p->timer, RETRY_MS, pool_tick);
+}
+
+int pool_enqueue(struct pool *p, struct stream *s)
+{
+	if (p->qlen >= p->qmax)
+		return -1;
+	s->qnext = NULL;
+	s->qprev = p->qtail;
+	if (p->qtail)
+		p->qtail->qnext = s;
+	else
+		p->qhead = s;
+	p->qtail = s;
+	s->queued = true;
+	s->queued_at = loop_now();
+	p->qlen++;
+	arm(p);
+	return 0;
+}
+
+void pool_dequeue(struct pool *p, struct stream *s)
+{
+	if (!s->queued)
+		return;
+	if (s->qprev)
+		s->qprev->qnext = s->qnext;
+	else
+		p->qhead = s->qnext;
+	if (s->qnext)
+		s->qnext->qprev = s->qprev;
+	else
+		p->qtail = s->qprev;
+	s->qnext = s->qprev = NULL;
+	s->queued = false;
+	p->qlen--;
+}
+
+/* Sends queued requests while backends accept them, oldest first. */
+static void drain_queue(struct pool *p)
+{
+	while (p->qhead) {
+		struct stream *s = p->qhead;
+		pool_dequeue(p, s);
+		if (stream_connect(s) == 1) { /* still busy: back to the front */
+			s->qnext = p->qhead;
+			s->qprev = NULL;
+			if (p->qhead)
+				p->qhead->qprev = s;
+			else
+				p->qtail = s;
+			p->qhead = s;
+			s->queued = true;
+			p->qlen++;
+			break;
+		}
+	}
+	/* RFC 9110 §15.6.4: 503 when nothing freed up within the bound */
+	uint64_t now = loop_now();
+	while (p->qhead && now - p->qhead->queued_at >= (uint64_t)p->qtimeout * 1000) {
+		struct stream *s = p->qhead;
+		pool_dequeue(p, s);
+		log_warn("pool %s: request waited %d s for a backend", p->name, p->qtimeout);
+		stream_fail(s, 503, "every backend is busy");
+	}
+}
+
+void pool_release(struct pool *p)
+{
+	if (p->qhead)
+		drain_queue(p);
+}
+
+static void pool_tick(struct loop_timer *t)
+{
+	struct pool *p = (struct pool *)((char *)t - offsetof(struct pool, timer));
+	uint64_t now = loop_now();
+	bool pending = false;
+
+	for (int i = 0; i < p->nprocs; i++) {
+		struct proc *pr = &p->procs[i];
+		if (pr->pid == 0 && pr->restart_at <= now)
+			start_proc(p, pr);
+		if (pr->pid == 0)
+			pending = true;
+	}
+	drain_queue(p);
+	if (pending || p->qhead)
+		loop_timer_set(&p->timer, RETRY_MS, pool_tick);
+}
+
+bool pool_reap(struct pool *p, pid_t pid, int status)
+{
+	for (int i = 0; i < p->nprocs; i++) {
+		struct proc *pr = &p->procs[i];
+		if (pr->pid != pid)
+			continue;
+		uint64_t now = loop_now(), lived = now - pr->started;
+		pr->pid = 0;
+		pr->crashes = lived < SHORT_LIFE_MS ? pr->crashes + 1 : 0;
+		uint64_t delay = 0;
+		if (pr->crashes > 0) {
+			delay = BACKOFF_MIN_MS << (pr->crashes > 7 ? 7 : pr->crashes - 1);
+			if (delay > BACKOFF_MAX_MS)
+				delay = BACKOFF_MAX_MS;
+		}
+		pr->restart_at = now + delay;
+		if (WIFSIGNALED(status))
+			log_warn("pool %s: backend %d killed by signal %d; restarting in %llu ms",
+				 p->name, (int)pid, WTERMSIG(status), (unsigned long long)delay);
+		else
+			log_warn("pool %s: backend %d exited with status %d; restarting in %llu ms",
+				 p->name, (int)pid, WEXITSTATUS(status), (unsigned long long)delay);
+		arm(p);
+		return true;
+	}
+	return false;
+}
+
+void pool_stop(struct pool *p)
+{
+	int alive = 0;
+
+	for (int i = 0; i < p->nprocs; i++)
+		if (p->procs[i].pid > 0) {
+			kill(p->procs[i].pid, SIGTERM);
+			alive++;
+		}
+	for (int tries = 0; alive && tries < 100; tries++) {
+		for (int i = 0; i < p->nprocs; i++)
+			if (p->procs[i].pid > 0 && waitpid(p->procs[i].pid, NULL, WNOHANG) != 0) {
+				p->procs[i].pid = 0;
+				alive--;
+			}
+		if (alive)
+			usleep(10000);
+	}
+	for (int i = 0; i < p->nprocs; i++)
+		if (p->procs[i].pid > 0) {
+			kill(p->procs[i].pid, SIGKILL);
+			waitpid(p->procs[i].pid, NULL, 0);
+			p->procs[i].pid = 0;
+		}
+	if (p->listen_fd >= 0)
+		close(p->listen_fd);
+	if (p->sock_path)
+		unlink(p->sock_path);
+}

@@ -1,0 +1,872 @@
+/* stream.c - one request's life: HTTP/2 request -> FastCGI request ->
+ * CGI response parser -> HTTP/2 response. Back-pressure both ways: the
+ * request body is given back to the client's window only once the backend
+ * took it, and the backend is read only while the body buffer has room. */
+#include "stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgi_env.h"
+#include "config.h"
+#include "conn.h"
+#include "h2.h"
+#include "log.h"
+#include "pool.h"
+
+#define UP_IN_CAP 16384
+#define MAX_REDIRECTS 10
+
+struct stream_env stream_env;
+static struct stream *dead_streams, *wake_list;
+
+static void up_update(struct stream *s);
+static int up_flush(struct stream *s);
+static void start_backend(struct stream *s);
+
+static const struct config *cfg_of(const struct stream *s)
+{
+	return s->conn->cfg;
+}
+
+static const char *hname(const struct stream *s, int i)
+{
+	return (const char *)s->hbuf.data + s->hdrs[i].name;
+}
+
+static const char *hval(const struct stream *s, int i)
+{
+	return i < 0 ? NULL : (const char *)s->hbuf.data + s->hdrs[i].value;
+}
+
+/* The request as the backend sees it (after a local redirect: GET target). */
+static const char *req_method(const struct stream *s)
+{
+	return s->redir_target ? "GET" : hval(s, s->method) ? hval(s, s->method) : "-";
+}
+
+static const char *req_target(const struct stream *s)
+{
+	return s->redir_target ? s->redir_target : hval(s, s->path) ? hval(s, s->path) : "-";
+}
+
+struct stream *stream_new(struct conn *c, int32_t id)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->conn = c;
+	s->id = id;
+	s->method = s->path = s->authority = s->scheme = -1;
+	s->content_length = -1;
+	s->spool_fd = -1;
+	s->up.fd = -1;
+	s->start = loop_now();
+	s->next = c->streams;
+	if (c->streams)
+		c->streams->prev = s;
+	c->streams = s;
+	return s;
+}
+
+int stream_on_header(struct stream *s, const uint8_t *name, size_t nl, const uint8_t *value,
+		     size_t vl)
+{
+	static const char nul = '\0';
+
+	if (s->hdr_overflow)
+		return 0;
+	if (buf_used(&s->hbuf) + nl + vl + 2 > cfg_of(s)->max_header_block) {
+		s->hdr_overflow = true; /* answered with 431 once the block is complete */
+		return 0;
+	}
+	if (s->nhdr == s->hdr_cap) {
+		size_t cap = s->hdr_cap ? s->hdr_cap * 2 : 16;
+		struct req_hdr *h = realloc(s->hdrs, cap * sizeof(*h));
+		if (h == NULL)
+			return -1;
+		s->hdrs = h;
+		s->hdr_cap = cap;
+	}
+	struct req_hdr *h = &s->hdrs[s->nhdr];
+	h->name = (uint32_t)s->hbuf.len;
+	h->name_len = (uint32_t)nl;
+	h->value = (uint32_t)(s->hbuf.len + nl + 1);
+	h->value_len = (uint32_t)vl;
+	if (buf_append(&s->hbuf, name, nl) || buf_append(&s->hbuf, &nul, 1) ||
+	    buf_append(&s->hbuf, value, vl) || buf_append(&s->hbuf, &nul, 1))
+		return -1;
+	int i = (int)s->nhdr++;
+	const char *n = hname(s, i);
+	if (strcmp(n, ":method") == 0)
+		s->method = i;
+	else if (strcmp(n, ":path") == 0)
+		s->path = i;
+	else if (strcmp(n, ":authority") == 0)
+		s->authority = i;
+	else if (strcmp(n, ":scheme") == 0)
+		s->scheme = i;
+	else if (strcmp(n, "host") == 0 && s->authority < 0)
+		s->authority = i; /* RFC 9113 §8.3.1: Host stands in for :authority */
+	else if (strcmp(n, "content-length") == 0)
+		s->content_length = strtoll(hval(s, i), NULL, 10); /* nghttp2 checked it */
+	return 0;
+}
+
+static int param_append(void *ctx, const char *name, size_t nl, const char *value, size_t vl)
+{
+	struct buf *b = ctx;
+
+	if (buf_reserve(b, fcgi_nv_len(nl, vl)) < 0)
+		return -1;
+	b->len += fcgi_nv_encode(b->data + b->len, name, nl, value, vl);
+	return 0;
+}
+
+/* Appends content as records of type (split at the 65535-byte limit). */
+static int append_records(struct buf *out, int type, const uint8_t *data, size_t len)
+{
+	uint8_t hdr[FCGI_HEADER_LEN];
+
+	do {
+		size_t n = len > FCGI_MAX_CONTENT ? FCGI_MAX_CONTENT : len;
+		fcgi_header(hdr, type, 1, n, 0);
+		if (buf_reserve(out, FCGI_HEADER_LEN + n) < 0)
+			return -1;
+		memcpy(out->data + out->len, hdr, FCGI_HEADER_LEN);
+		if (n)
+			memcpy(out->data + out->len + FCGI_HEADER_LEN, data, n);
+		out->len += FCGI_HEADER_LEN + n;
+		data += n;
+		len -= n;
+	} while (len > 0);
+	return 0;
+}
+
+static char *join_path(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p = malloc(la + lb + 2);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, a, la);
+	p[la] = '/';
+	memcpy(p + la + 1, b[0] == '/' ? b + 1 : b, lb + 1 - (b[0] == '/'));
+	return p;
+}
+
+/* BEGIN_REQUEST and the PARAMS stream (RFC 3875 §4.1 via cgi_env). */
+static int build_request(struct stream *s)
+{
+	const struct route *rt = &s->route;
+	struct buf params = {0};
+	struct hdr *hv = calloc(s->nhdr ? s->nhdr : 1, sizeof(*hv));
+	size_t nh = 0;
+	char *filename = NULL;
+	int rc = -1;
+
+	if (hv == NULL)
+		return -1;
+	for (size_t i = 0; i < s->nhdr; i++) {
+		if (hname(s, (int)i)[0] == ':')
+			continue;
+		hv[nh].name = (char *)hname(s, (int)i);
+		hv[nh].name_len = s->hdrs[i].name_len;
+		hv[nh].value = (char *)hval(s, (int)i);
+		hv[nh].value_len = s->hdrs[i].value_len;
+		nh++;
+	}
+	const char *docroot = stream_env.docroot;
+	if (rt->cgi) {
+		filename = join_path(stream_env.cgi_dir, rt->script_file);
+		if (docroot == NULL)
+			docroot = stream_env.cgi_dir;
+	} else if (docroot != NULL) {
+		filename = join_path(docroot, rt->script_name);
+	}
+	struct cgi_request r = {
+		.method = req_method(s),
+		.scheme = "https",
+		.authority = s->redir_target ? hval(s, s->authority) : hval(s, s->authority),
+		.uri = req_target(s),
+		.query = rt->query,
+		.script_name = rt->script_name,
+		.path_info = rt->path_info,
+		.script_filename = filename,
+		.document_root = docroot,
+		.remote_addr = s->conn->peer_addr,
+		.remote_port = s->conn->peer_port,
+		.server_addr = s->conn->local_addr,
+		.server_port = s->conn->local_port,
+		.server_protocol = "HTTP/2.0",
+		.server_software = stream_env.software,
+		.content_length = s->redir_target ? -1 : s->content_length,
+		.hdrs = hv,
+		.nhdr = s->redir_target ? 0 : nh,
+		.https = true,
+	};
+	uint8_t begin[16];
+	fcgi_begin_request(begin, 1, FCGI_RESPONDER, 0);
+	if ((rt->cgi && filename == NULL) || cgi_env_build(&r, param_append, &params) < 0 ||
+	    buf_append(&s->up_out, begin, sizeof(begin)) < 0)
+		goto fail;
+	if (params.len && append_records(&s->up_out, FCGI_PARAMS, params.data, params.len) < 0)
+		goto fail;
+	if (append_records(&s->up_out, FCGI_PARAMS, NULL, 0) < 0) /* end of PARAMS */
+		goto fail;
+	rc = 0;
+fail:
+	buf_free(&params);
+	free(filename);
+	free(hv);
+	return rc;
+}
+
+/* Moves request body into up_out: from the spool when the body had no
+ * length, and the empty STDIN record once the body is complete. */
+static int stdin_pump(struct stream *s)
+{
+	uint8_t chunk[16384];
+
+	if (s->stdin_done)
+		return 0;
+	if (s->from_spool) {
+		while (buf_used(&s->up_out) < cfg_of(s)->stream_buffer && s->spool_sent < s->spool_len) {
+			long long left = s->spool_len - s->spool_sent;
+			size_t n = left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk);
+			const uint8_t *src = chunk;
+			if ((size_t)s->spool_sent < s->spool_mem.len) {
+				src = s->spool_mem.data + s->spool_sent;
+				if (n > s->spool_mem.len - (size_t)s->spool_sent)
+					n = s->spool_mem.len - (size_t)s->spool_sent;
+			} else {
+				ssize_t r = pread(s->spool_fd, chunk, n,
+						  (off_t)(s->spool_sent - (long long)s->spool_mem.len));
+				if (r <= 0)
+					return -1;
+				n = (size_t)r;
+			}
+			if (append_records(&s->up_out, FCGI_STDIN, src, n) < 0)
+				return -1;
+			s->spool_sent += (long long)n;
+		}
+		if (s->spool_sent < s->spool_len)
+			return 0;
+	} else if (!s->req_done && !s->redir_target) {
+		return 0;
+	}
+	if (append_records(&s->up_out, FCGI_STDIN, NULL, 0) < 0)
+		return -1;
+	s->stdin_done = true;
+	return 0;
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Content Too Large";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Error";
+	}
+}
+
+static void up_close(struct stream *s)
+{
+	if (!s->up_open)
+		return;
+	loop_del(&s->up);
+	close(s->up_fd);
+	s->up_open = false;
+	s->connecting = false;
+	pool_release(s->pool);
+}
+
+static void spool_close(struct stream *s)
+{
+	if (s->spool_fd >= 0)
+		close(s->spool_fd);
+	s->spool_fd = -1;
+	buf_free(&s->spool_mem);
+}
+
+void stream_fail(struct stream *s, int status, const char *why)
+{
+	static const struct hdr ctype = {"content-type", 12, "text/plain; charset=utf-8", 25};
+	char text[96];
+
+	if (s->dead || s->conn->dead)
+		return;
+	log_warn("%s:%u #%d %s %s: %d: %s", s->conn->peer_addr, s->conn->peer_port, s->id,
+		 req_method(s), req_target(s), status, why);
+	if (s->pool)
+		pool_dequeue(s->pool, s);
+	up_close(s);
+	spool_close(s);
+	if (s->started) {
+		/* RFC 9113 §8.1: a response that cannot be completed is reset */
+		h2_reset(s, H2_INTERNAL_ERROR);
+		return;
+	}
+	s->started = true;
+	s->status = status;
+	s->discard = s->method >= 0 && strcmp(hval(s, s->method), "HEAD") == 0;
+	int n = snprintf(text, sizeof(text), "%d %s\n", status, reason(status));
+	buf_free(&s->body);
+	if (!s->discard && buf_append(&s->body, text, (size_t)n) < 0) {
+		h2_reset(s, H2_INTERNAL_ERROR);
+		return;
+	}
+	s->body_eof = true;
+	if (h2_submit(s, status, &ctype, 1, true, !s->discard) < 0)
+		h2_reset(s, H2_INTERNAL_ERROR);
+}
+
+/* Reads what the backend sent whenever the body buffer has room. */
+static void wake(struct stream *s)
+{
+	if (s->on_wake_list || s->dead)
+		return;
+	s->on_wake_list = true;
+	s->next_wake = wake_list;
+	wake_list = s;
+}
+
+static void on_stderr(struct stream *s, const uint8_t *data, size_t len, bool flush)
+{
+	for (size_t i = 0; i <= len; i++) {
+		bool end = i == len;
+		if (!end && data[i] != '\n' && s->errline_len < sizeof(s->errline) - 1) {
+			s->errline[s->errline_len++] = data[i] == '\r' ? ' ' : (char)data[i];
+			continue;
+		}
+		if (end && !(flush && s->errline_len))
+			break;
+		if (!end && data[i] != '\n')
+			i--; /* line too long: log what we have, keep the byte */
+		log_warn("stderr %s:%u #%d %s: %.*s", s->conn->peer_addr, s->conn->peer_port, s->id,
+			 s->route.script_name ? s->route.script_name : "-", (int)s->errline_len,
+			 s->errline);
+		s->errline_len = 0;
+		if (end)
+			break;
+	}
+}
+
+static void local_redirect(struct stream *s, const char *location)
+{
+	if (++s->redirects > MAX_REDIRECTS) {
+		stream_fail(s, 502, "too many local redirects");
+		return;
+	}
+	char *target = strdup(location);
+	if (target == NULL) {
+		stream_fail(s, 500, "out of memory");
+		return;
+	}
+	up_close(s);
+	free(s->redir_target);
+	s->redir_target = target;
+	free(s->resp_store);
+	s->resp_store = NULL;
+	/* RFC 3875 §6.2.2: the new request is a GET without a body; a body
+	 * still on its way is dropped and its window given back */
+	if (s->unconsumed)
+		h2_consume(s, s->unconsumed);
+	s->unconsumed = 0;
+	spool_close(s);
+	s->from_spool = s->spooling = false;
+	buf_free(&s->up_out);
+	buf_free(&s->up_in);
+	s->stdin_done = false;
+	route_free(&s->route);
+	int rc = route_resolve(target, stream_env.cgi_pool ? stream_env.cgi_prefix : NULL, &s->route);
+	if (rc != 0) {
+		stream_fail(s, 502, "bad local redirect Location");
+		return;
+	}
+	start_backend(s);
+}
+
+static void send_final(struct stream *s)
+{
+	struct cgiresp *p = &s->resp;
+	size_t n = hdr_filter_response(p->hdrs, p->nhdr);
+	const char *m = hval(s, s->method);
+
+	for (size_t i = 0; i < n; i++)
+		hdr_lower(p->hdrs[i].name, p->hdrs[i].name_len);
+	s->status = p->status;
+	/* RFC 9110 §9.3.2, §15.3.5, §15.4.5: no content for HEAD, 204, 304 */
+	s->discard = (m && strcmp(m, "HEAD") == 0) || p->status == 204 || p->status == 304;
+	s->started = true;
+	if (h2_submit(s, p->status, p->hdrs, n, true, !s->discard) < 0)
+		h2_reset(s, H2_INTERNAL_ERROR);
+}
+
+/* Response bytes from FCGI_STDOUT; returns -1 when s stopped reading. */
+static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
+{
+	if (s->started) {
+		if (s->discard || len == 0)
+			return 0;
+		if (buf_append(&s->body, data, len) < 0) {
+			stream_fail(s, 500, "out of memory");
+			return -1;
+		}
+		h2_resume(s);
+		return 0;
+	}
+	if (s->resp_store == NULL) {
+		s->resp_store = malloc(cfg_of(s)->max_header_block);
+		if (s->resp_store == NULL) {
+			stream_fail(s, 500, "out of memory");
+			return -1;
+		}
+		cgiresp_init(&s->resp, s->resp_store, cfg_of(s)->max_header_block);
+	}
+	while (len > 0) {
+		size_t used;
+		enum cgiresp_result r = cgiresp_feed(&s->resp, (const char *)data, len, &used);
+		data += used;
+		len -= used;
+		if (r == CGIRESP_MORE)
+			return 0;
+		if (r == CGIRESP_ERROR) {
+			char why[160];
+			snprintf(why, sizeof(why), "malformed CGI response: %s", s->resp.err);
+			stream_fail(s, 502, why);
+			return -1;
+		}
+		struct cgiresp *p = &s->resp;
+		if (p->kind == CGIRESP_INFORMATIONAL) {
+			/* RFC 8297 / RFC 9113 §8.1: relayed now, as a non-final HEADERS */
+			size_t n = hdr_filter_response(p->hdrs, p->nhdr);
+			for (size_t i = 0; i < n; i++)
+				hdr_lower(p->hdrs[i].name, p->hdrs[i].name_len);
+			if (h2_submit(s, p->status, p->hdrs, n, false, false) < 0) {
+				stream_fail(s, 500, "cannot submit informational response");
+				return -1;
+			}
+			cgiresp_next(p);
+			continue;
+		}
+		if (p->kind == CGIRESP_LOCAL_REDIRECT) {
+			local_redirect(s, p->location);
+			return -1;
+		}
+		send_final(s);
+		free(s->resp_store);
+		s->resp_store = NULL;
+		return on_stdout(s, data, len);
+	}
+	return 0;
+}
+
+/* FCGI_END_REQUEST: the response is complete. */
+static void up_end(struct stream *s, const struct fcgi_event *ev)
+{
+	on_stderr(s, NULL, 0, true);
+	up_close(s);
+	if (ev->protocol_status != FCGI_REQUEST_COMPLETE) {
+		stream_fail(s, 503, "backend refused the request (FastCGI protocol status)");
+		return;
+	}
+	if (!s->started) {
+		stream_fail(s, 502, s->resp_store && s->resp.len
+					? "backend ended the response inside its header block"
+					: "backend ended the request without any output");
+		return;
+	}
+	s->body_eof = true;
+	h2_resume(s);
+}
+
+/* Decodes up_in as far as the body buffer allows; returns -1 when the
+ * backend connection is gone (closed, failed or redirected). */
+static int up_process(struct stream *s)
+{
+	while (buf_used(&s->up_in) > 0) {
+		size_t room = SIZE_MAX;
+		if (s->started && !s->discard) {
+			size_t cap = cfg_of(s)->stream_buffer, used = buf_used(&s->body);
+			room = used >= cap ? 0 : cap - used;
+		}
+		struct fcgi_event ev;
+		ssize_t n = fcgi_decode(&s->dec, s->up_in.data + s->up_in.off, buf_used(&s->up_in),
+					room, &ev);
+		if (n < 0) {
+			stream_fail(s, 502, "malformed FastCGI record from the backend");
+			return -1;
+		}
+		buf_consume(&s->up_in, (size_t)n);
+		if (ev.kind == FCGI_EV_END) {
+			up_end(s, &ev);
+			return -1;
+		}
+		if (ev.kind == FCGI_EV_DATA && ev.type == FCGI_STDOUT) {
+			if (on_stdout(s, ev.data, ev.len) < 0)
+				return -1;
+		} else if (ev.kind == FCGI_EV_DATA && ev.type == FCGI_STDERR) {
+			on_stderr(s, ev.data, ev.len, false);
+		} else if (ev.kind == FCGI_EV_NONE && n == 0) {
+			return 0; /* body buffer full: wait for the client */
+		}
+	}
+	return 0;
+}
+
+static bool paused(const struct stream *s)
+{
+	return s->started && !s->discard && buf_used(&s->body) >= cfg_of(s)->stream_buffer;
+}
+
+static void up_read(struct stream *s)
+{
+	for (int i = 0; i < 16; i++) {
+		if (up_process(s) < 0 || paused(s))
+			return;
+		if (buf_reserve(&s->up_in, UP_IN_CAP) < 0) {
+			stream_fail(s, 500, "out of memory");
+			return;
+		}
+		ssize_t n = read(s->up_fd, s->up_in.data + s->up_in.len, s->up_in.cap - s->up_in.len);
+		if (n > 0) {
+			s->up_in.len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		/* EOF or error before FCGI_END_REQUEST: the backend died */
+		const char *why = n == 0 ? "backend closed the connection mid-request" : strerror(errno);
+		up_close(s);
+		if (!s->started) {
+			stream_fail(s, 502, why);
+		} else if (!s->body_eof) {
+			log_warn("%s:%u #%d %s %s: response cut short: %s", s->conn->peer_addr,
+				 s->conn->peer_port, s->id, req_method(s), req_target(s), why);
+			h2_reset(s, H2_INTERNAL_ERROR);
+		}
+		return;
+	}
+}
+
+/* Writes up_out; gives drained request body back to the client's window.
+ * Returns -1 when s failed. */
+static int up_flush(struct stream *s)
+{
+	for (;;) {
+		while (buf_used(&s->up_out) > 0) {
+			ssize_t n = write(s->up_fd, s->up_out.data + s->up_out.off, buf_used(&s->up_out));
+			if (n > 0) {
+				buf_consume(&s->up_out, (size_t)n);
+				continue;
+			}
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return 0;
+			/* The backend stopped reading its input (it may answer without
+			 * reading the body): drop the rest, keep reading the answer. */
+			buf_free(&s->up_out);
+			s->stdin_done = true;
+			s->from_spool = false;
+			spool_close(s);
+			break;
+		}
+		if (s->unconsumed) {
+			h2_consume(s, s->unconsumed);
+			s->unconsumed = 0;
+		}
+		if (s->stdin_done)
+			return 0;
+		if (stdin_pump(s) < 0) {
+			stream_fail(s, 500, "cannot read the spooled request body");
+			return -1;
+		}
+		if (buf_used(&s->up_out) == 0)
+			return 0;
+	}
+}
+
+static void up_update(struct stream *s)
+{
+	if (!s->up_open)
+		return;
+	uint32_t ev = (paused(s) ? 0 : EPOLLIN) |
+		      (s->connecting || buf_used(&s->up_out) ? EPOLLOUT : 0);
+	loop_mod(&s->up, ev);
+}
+
+static void up_on_io(struct loop_io *io, uint32_t events)
+{
+	struct stream *s = (struct stream *)((char *)io - offsetof(struct stream, up));
+
+	if (s->dead)
+		return;
+	if (s->connecting) {
+		int err = 0;
+		socklen_t l = sizeof(err);
+		getsockopt(s->up_fd, SOL_SOCKET, SO_ERROR, &err, &l);
+		if (err) {
+			char why[128];
+			snprintf(why, sizeof(why), "cannot connect to the backend: %s", strerror(err));
+			stream_fail(s, 502, why);
+			return;
+		}
+		s->connecting = false;
+	}
+	if ((events & EPOLLOUT) && up_flush(s) < 0)
+		return;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		up_read(s);
+	up_update(s);
+}
+
+int stream_connect(struct stream *s)
+{
+	int fd;
+
+	if (s->dead || s->conn->dead)
+		return 0;
+	int rc = pool_connect(s->pool, &fd);
+	if (rc < 0) {
+		if (errno == EAGAIN)
+			return 1;
+		char why[128];
+		snprintf(why, sizeof(why), "cannot connect to the %s backend: %s", s->pool->name,
+			 strerror(errno));
+		stream_fail(s, 502, why);
+		return 0;
+	}
+	s->up_fd = fd;
+	if (loop_add(&s->up, fd, EPOLLIN | EPOLLOUT, up_on_io) < 0) {
+		close(fd);
+		stream_fail(s, 500, "cannot watch the backend connection");
+		return 0;
+	}
+	s->up_open = true;
+	s->connecting = rc == 1;
+	fcgi_decoder_init(&s->dec);
+	if (!s->connecting && up_flush(s) < 0)
+		return 0;
+	up_update(s);
+	return 0;
+}
+
+static void start_backend(struct stream *s)
+{
+	if (build_request(s) < 0 || stdin_pump(s) < 0) {
+		stream_fail(s, 500, "cannot build the FastCGI request");
+		return;
+	}
+	if (stream_connect(s) == 1 && pool_enqueue(s->pool, s) < 0)
+		stream_fail(s, 503, "every backend is busy and the queue is full");
+}
+
+void stream_on_request(struct stream *s, bool end_stream)
+{
+	s->req_done = end_stream;
+	if (s->hdr_overflow) {
+		stream_fail(s, 431, "request header block over --max-header-block");
+		return;
+	}
+	if (s->method < 0 || s->path < 0) {
+		stream_fail(s, 400, "no :method or :path"); /* e.g. CONNECT */
+		return;
+	}
+	int rc = route_resolve(hval(s, s->path), stream_env.cgi_pool ? stream_env.cgi_prefix : NULL,
+			       &s->route);
+	if (rc != 0) {
+		stream_fail(s, rc, "bad request target");
+		return;
+	}
+	s->pool = s->route.cgi ? stream_env.cgi_pool : stream_env.app_pool;
+	if (s->pool == NULL) {
+		stream_fail(s, 404, "no backend serves this path");
+		return;
+	}
+	if (s->content_length > cfg_of(s)->max_body) {
+		stream_fail(s, 413, "Content-Length over --max-body");
+		return;
+	}
+	if (!end_stream && s->content_length < 0) {
+		/* RFC 3875 §4.1.2 needs CONTENT_LENGTH: wait for the whole body */
+		s->spooling = true;
+		return;
+	}
+	start_backend(s);
+}
+
+static int spool_write(struct stream *s, const uint8_t *data, size_t len)
+{
+	if (s->spool_fd < 0 && s->spool_mem.len + len <= cfg_of(s)->stream_buffer)
+		return buf_append(&s->spool_mem, data, len);
+	if (s->spool_fd < 0) {
+		s->spool_fd = open(stream_env.spool_dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+		if (s->spool_fd < 0) {
+			char path[4096];
+			snprintf(path, sizeof(path), "%s/h2cgi-body.XXXXXX", stream_env.spool_dir);
+			s->spool_fd = mkostemp(path, O_CLOEXEC);
+			if (s->spool_fd < 0)
+				return -1;
+			unlink(path);
+		}
+	}
+	while (len > 0) {
+		ssize_t n = write(s->spool_fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int stream_on_body(struct stream *s, const uint8_t *data, size_t len)
+{
+	s->body_seen += (long long)len;
+	if (s->started || s->redir_target || s->stdin_done) {
+		h2_consume(s, len); /* answered already, or the backend stopped reading */
+		return 0;
+	}
+	if (s->spooling) {
+		h2_consume(s, len); /* held on disk, not in the window */
+		if (s->body_seen > cfg_of(s)->max_body) {
+			stream_fail(s, 413, "request body over --max-body");
+			return 0;
+		}
+		if (spool_write(s, data, len) < 0)
+			stream_fail(s, 500, "cannot spool the request body");
+		s->spool_len += (long long)len;
+		return 0;
+	}
+	if (append_records(&s->up_out, FCGI_STDIN, data, len) < 0)
+		return -1;
+	s->unconsumed += len;
+	if (s->up_open && !s->connecting && up_flush(s) == 0)
+		up_update(s);
+	return 0;
+}
+
+void stream_on_body_end(struct stream *s)
+{
+	s->req_done = true;
+	if (s->started || s->redir_target)
+		return;
+	if (s->spooling) {
+		s->spooling = false;
+		s->from_spool = true;
+		s->content_length = s->spool_len;
+		start_backend(s);
+		return;
+	}
+	if (stdin_pump(s) < 0) {
+		stream_fail(s, 500, "out of memory");
+		return;
+	}
+	if (s->up_open && !s->connecting && up_flush(s) == 0)
+		up_update(s);
+}
+
+size_t stream_read_body(struct stream *s, uint8_t *out, size_t len, bool *eof)
+{
+	size_t n = buf_used(&s->body);
+
+	if (n > len)
+		n = len;
+	memcpy(out, s->body.data + s->body.off, n);
+	bool was_paused = paused(s);
+	buf_consume(&s->body, n);
+	s->bytes_out += n;
+	*eof = s->body_eof && buf_used(&s->body) == 0;
+	if (was_paused && !paused(s))
+		wake(s); /* not from inside nghttp2: in before-sleep */
+	return n;
+}
+
+void stream_run_wakes(void)
+{
+	while (wake_list) {
+		struct stream *s = wake_list;
+		wake_list = s->next_wake;
+		s->on_wake_list = false;
+		if (s->dead || !s->up_open)
+			continue;
+		up_read(s);
+		up_update(s);
+	}
+}
+
+bool stream_have_wakes(void)
+{
+	return wake_list != NULL;
+}
+
+static void access_line(struct stream *s, uint32_t code)
+{
+	char when[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	log_access("%s - - [%s] \"%s %s HTTP/2.0\" %d %llu %.3f%s", s->conn->peer_addr, when,
+		   hval(s, s->method) ? hval(s, s->method) : "-",
+		   hval(s, s->path) ? hval(s, s->path) : "-", s->status, s->bytes_out,
+		   (double)(loop_now() - s->start) / 1000.0, code ? " reset" : "");
+}
+
+void stream_on_close(struct stream *s, uint32_t code)
+{
+	if (s->dead)
+		return;
+	if (s->method >= 0)
+		access_line(s, code);
+	if (s->pool)
+		pool_dequeue(s->pool, s);
+	up_close(s);
+	spool_close(s);
+	s->dead = true;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		s->conn->streams = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->next_dead = dead_streams;
+	dead_streams = s;
+}
+
+void stream_free_dead(void)
+{
+	while (dead_streams) {
+		struct stream *s = dead_streams;
+		dead_streams = s->next_dead;
+		buf_free(&s->hbuf);
+		buf_free(&s->up_out);
+		buf_free(&s->up_in);
+		buf_free(&s->body);
+		route_free(&s->route);
+		free(s->hdrs);
+		free(s->resp_store);
+		free(s->redir_target);
+		free(s);
+	}
+}

@@ -1,0 +1,119 @@
+/* tls.c - GnuTLS credentials and server sessions. */
+#include "tls.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <gnutls/crypto.h>
+#include <gnutls/x509.h>
+
+#include "log.h"
+
+static gnutls_certificate_credentials_t creds;
+static gnutls_priority_t prio;
+
+/* An ECDSA P-256 self-signed certificate for localhost, valid for 30 days,
+ * so that a first run serves HTTPS at once (browsers will warn). */
+static int self_signed(char *err, size_t errlen)
+{
+	gnutls_x509_privkey_t key = NULL;
+	gnutls_x509_crt_t crt = NULL;
+	unsigned char serial[8];
+	int rc;
+	time_t now = time(NULL);
+
+	if ((rc = gnutls_x509_privkey_init(&key)) < 0 ||
+	    (rc = gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+					       GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0)) < 0 ||
+	    (rc = gnutls_x509_crt_init(&crt)) < 0)
+		goto fail;
+	gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial));
+	serial[0] &= 0x7f;
+	if ((rc = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
+	    (rc = gnutls_x509_crt_set_serial(crt, serial, sizeof(serial))) < 0 ||
+	    (rc = gnutls_x509_crt_set_activation_time(crt, now - 3600)) < 0 ||
+	    (rc = gnutls_x509_crt_set_expiration_time(crt, now + 30 * 86400)) < 0 ||
+	    (rc = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "localhost", 9)) < 0 ||
+	    (rc = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "localhost", 9,
+						       GNUTLS_FSAN_SET)) < 0 ||
+	    (rc = gnutls_x509_crt_set_key(crt, key)) < 0 ||
+	    (rc = gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE)) < 0 ||
+	    (rc = gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0)) < 0 ||
+	    (rc = gnutls_certificate_set_x509_key(creds, &crt, 1, key)) < 0)
+		goto fail;
+	gnutls_x509_crt_deinit(crt);
+	gnutls_x509_privkey_deinit(key);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot make a self-signed certificate: %s", gnutls_strerror(rc));
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	if (key)
+		gnutls_x509_privkey_deinit(key);
+	return -1;
+}
+
+int tls_init(const char *cert, const char *key, const char *priority, char *err, size_t errlen)
+{
+	const char *where = NULL;
+	int rc;
+
+	if ((rc = gnutls_global_init()) < 0 ||
+	    (rc = gnutls_certificate_allocate_credentials(&creds)) < 0) {
+		snprintf(err, errlen, "GnuTLS: %s", gnutls_strerror(rc));
+		return -1;
+	}
+	if ((rc = gnutls_priority_init(&prio, priority, &where)) < 0) {
+		snprintf(err, errlen, "bad --tls-priority near '%s': %s", where ? where : priority,
+			 gnutls_strerror(rc));
+		return -1;
+	}
+	if (cert == NULL) {
+		if (self_signed(err, errlen) < 0)
+			return -1;
+		log_warn("no --cert/--key given: serving an ephemeral self-signed certificate for "
+			 "localhost (clients will not trust it)");
+		return 0;
+	}
+	rc = gnutls_certificate_set_x509_key_file(creds, cert, key, GNUTLS_X509_FMT_PEM);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot load certificate %s with key %s: %s", cert, key,
+			 gnutls_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int tls_session_new(gnutls_session_t *s, int fd)
+{
+	static const gnutls_datum_t alpn[] = {{(unsigned char *)"h2", 2}};
+
+	if (gnutls_init(s, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL) < 0)
+		return -1;
+	if (gnutls_priority_set(*s, prio) < 0 ||
+	    gnutls_credentials_set(*s, GNUTLS_CRD_CERTIFICATE, creds) < 0 ||
+	    gnutls_alpn_set_protocols(*s, alpn, 1, GNUTLS_ALPN_SERVER_PRECEDENCE) < 0) {
+		gnutls_deinit(*s);
+		return -1;
+	}
+	gnutls_transport_set_int(*s, fd);
+	gnutls_handshake_set_timeout(*s, 0);
+	return 0;
+}
+
+int tls_is_h2(gnutls_session_t s)
+{
+	gnutls_datum_t p;
+
+	return gnutls_alpn_get_selected_protocol(s, &p) == 0 && p.size == 2 &&
+	       memcmp(p.data, "h2", 2) == 0;
+}
+
+void tls_deinit(void)
+{
+	if (prio)
+		gnutls_priority_deinit(prio);
+	if (creds)
+		gnutls_certificate_free_credentials(creds);
+	gnutls_global_deinit();
+}

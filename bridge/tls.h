@@ -1,0 +1,22 @@
+/* tls.h - GnuTLS: credentials, sessions, ALPN. The only file that knows GnuTLS
+ * besides the connection's record I/O. */
+#ifndef H2CGI_TLS_H
+#define H2CGI_TLS_H
+
+#include <stddef.h>
+#include <gnutls/gnutls.h>
+
+/* Loads cert/key PEM files, or with cert == NULL makes an ephemeral
+ * self-signed certificate in memory. Returns 0, or -1 with err filled. */
+int tls_init(const char *cert, const char *key, const char *priority, char *err, size_t errlen);
+
+/* Creates a non-blocking server session on fd offering ALPN h2; returns 0 or -1. */
+int tls_session_new(gnutls_session_t *s, int fd);
+
+/* True when the handshake selected ALPN "h2". */
+int tls_is_h2(gnutls_session_t s);
+
+/* Frees the credentials (at exit). */
+void tls_deinit(void);
+
+#endif

@@ -1,0 +1,62 @@
+/* The hop-by-hop filter and header validity checks. */
+#include <string.h>
+
+#include "../../bridge/headers.h"
+#include "tap.h"
+
+static struct hdr H(const char *n, const char *v)
+{
+	struct hdr h = {(char *)n, strlen(n), (char *)v, strlen(v)};
+	return h;
+}
+
+static int has(const struct hdr *h, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (h[i].name_len == strlen(name) && memcmp(h[i].name, name, h[i].name_len) == 0)
+			return 1;
+	return 0;
+}
+
+int main(void)
+{
+	const char *hop[] = {"Connection", "keep-alive", "Proxy-Connection", "TRANSFER-ENCODING",
+			     "Upgrade",	   "TE",	 "HTTP2-Settings"};
+	for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
+		ok(hdr_flags(hop[i], strlen(hop[i])) & HDR_HOP, "%s is hop-by-hop", hop[i]);
+	ok(hdr_flags("Status", 6) == HDR_CGI_ONLY, "Status is CGI-only");
+	ok(hdr_flags("proxy", 5) == HDR_NOT_TO_CGI, "Proxy never reaches CGI");
+	ok(hdr_flags("content-type", 12) == 0, "Content-Type is end-to-end");
+	ok(hdr_flags("tea", 3) == 0, "tea is not te");
+
+	ok(hdr_list_has("close, X-Foo", 12, "x-foo", 5), "Connection list names x-foo");
+	ok(hdr_list_has(" a ,,b\t", 7, "b", 1), "list with empty members and OWS");
+	ok(!hdr_list_has("x-foobar", 8, "x-foo", 5), "a prefix is not a member");
+
+	struct hdr h[] = {H("Content-Type", "text/html"), H("Connection", "close, X-Secret"),
+			  H("X-Secret", "1"),		  H("Keep-Alive", "timeout=5"),
+			  H("Proxy-Connection", "x"),	  H("Transfer-Encoding", "chunked"),
+			  H("Upgrade", "h2c"),		  H("TE", "trailers"),
+			  H("HTTP2-Settings", "AAA"),	  H("Status", "200 OK"),
+			  H("Set-Cookie", "a=b"),	  H("X-Kept", "yes")};
+	size_t n = hdr_filter_response(h, sizeof(h) / sizeof(h[0]));
+	ok(n == 3, "three headers survive (got %zu)", n);
+	ok(has(h, n, "Content-Type") && has(h, n, "Set-Cookie") && has(h, n, "X-Kept"),
+	   "end-to-end headers kept, in order");
+	ok(strcmp(h[0].name, "Content-Type") == 0 && strcmp(h[2].name, "X-Kept") == 0, "order kept");
+	ok(!has(h, n, "X-Secret"), "header named by Connection dropped");
+
+	ok(hdr_valid_name("X-Foo_1", 7), "token name");
+	ok(!hdr_valid_name("X Foo", 5) && !hdr_valid_name("X:Foo", 5) && !hdr_valid_name("", 0),
+	   "space, colon, empty refused");
+	ok(!hdr_valid_name("X\x80", 2), "non-ASCII name refused");
+	ok(hdr_valid_value("a b\tc\x80", 6), "SP, HTAB, obs-text allowed");
+	ok(!hdr_valid_value("a\rb", 3) && !hdr_valid_value("a\nb", 3) && !hdr_valid_value("a\0b", 3),
+	   "CR, LF, NUL refused");
+	ok(!hdr_valid_value("a\x7f", 2) && !hdr_valid_value("\x01", 1), "DEL and C0 refused");
+
+	char lc[] = "X-MiXeD";
+	hdr_lower(lc, strlen(lc));
+	ok(strcmp(lc, "x-mixed") == 0, "lower-casing");
+	return done_testing();
+}
