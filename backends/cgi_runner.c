@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -139,68 +140,74 @@ static void set_nonblock(int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-/* Pumps the body in, stdout and stderr out, all at once, so that a script
- * writing before it reads cannot deadlock; returns the wait status. */
+struct feeder {
+	FCGX_Stream *in;
+	int fd;
+};
+
+/* The request body goes to the script from a thread of its own: libfcgi
+ * reads ahead into private buffers, so poll(2) on its socket cannot tell
+ * whether body bytes are waiting, and a blocking read here must never hold
+ * up the script's output. */
+static void *feed_stdin(void *arg)
+{
+	struct feeder *f = arg;
+	char buf[IO_CHUNK];
+
+	for (;;) {
+		int n = FCGX_GetStr(buf, 1, f->in); /* blocks until a byte or EOF */
+		if (n <= 0)
+			break;
+		long avail = f->in->stop - f->in->rdNext; /* already buffered: no blocking */
+		if (avail > IO_CHUNK - 1)
+			avail = IO_CHUNK - 1;
+		if (avail > 0)
+			n += FCGX_GetStr(buf + 1, (int)avail, f->in);
+		for (int off = 0; off < n;) {
+			ssize_t w = write(f->fd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				goto done; /* the script stopped reading: drop the rest */
+			off += (int)w;
+		}
+	}
+done:
+	close(f->fd); /* the script sees EOF */
+	return NULL;
+}
+
+/* Streams stdout and stderr out while the feeder thread writes the body in,
+ * so that a script writing before it reads cannot deadlock; returns the
+ * script's wait status. */
 static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_out)
 {
-	FCGX_Stream *fin = r->req->in;
-	char inbuf[IO_CHUNK], buf[IO_CHUNK];
-	size_t in_len = 0, in_off = 0;
-	bool in_eof = false;
+	char buf[IO_CHUNK];
 	long long deadline = now_ms() + (long long)timeout_s * 1000;
 	int status = 0;
+	struct feeder f = {r->req->in, in};
+	pthread_t feeder;
+	bool feeding = pthread_create(&feeder, NULL, feed_stdin, &f) == 0;
 
+	if (!feeding)
+		close(in);
 	while (out >= 0 || err >= 0) {
-		/* take body bytes libfcgi already holds without touching the socket */
-		if (in >= 0 && in_len == in_off && !in_eof && fin->rdNext < fin->stop) {
-			int n = FCGX_GetStr(inbuf, (int)(fin->stop - fin->rdNext < IO_CHUNK
-							     ? fin->stop - fin->rdNext : IO_CHUNK), fin);
-			in_off = 0;
-			in_len = n > 0 ? (size_t)n : 0;
-		}
-		struct pollfd p[4];
-		int np = 0, ip = -1, op = -1, ep = -1, sp = -1;
-		if (in >= 0 && in_len > in_off)
-			p[ip = np++] = (struct pollfd){in, POLLOUT, 0};
-		else if (in >= 0 && !in_eof)
-			p[sp = np++] = (struct pollfd){r->req->ipcFd, POLLIN, 0};
+		struct pollfd p[2];
+		int np = 0, op = -1, ep = -1;
 		if (out >= 0)
 			p[op = np++] = (struct pollfd){out, POLLIN, 0};
 		if (err >= 0)
 			p[ep = np++] = (struct pollfd){err, POLLIN, 0};
-		if (in >= 0 && in_len == in_off && in_eof) {
-			close(in); /* body complete: the script sees EOF */
-			in = -1;
-			continue;
-		}
 		long long left = deadline - now_ms();
-		if (left <= 0) {
+		if (left <= 0 && !*timed_out) {
 			kill(-pid, SIGKILL);
 			*timed_out = true;
-			deadline = now_ms() + 3600 * 1000; /* now only drain */
-			continue;
 		}
-		int rc = poll(p, (nfds_t)np, left > 1000 ? 1000 : (int)left);
+		int rc = poll(p, (nfds_t)np, left > 1000 ? 1000 : left > 0 ? (int)left : 1000);
 		if (rc < 0 && errno != EINTR)
 			break;
 		if (rc <= 0)
 			continue;
-		if (sp >= 0 && p[sp].revents) {
-			int n = FCGX_GetStr(inbuf, 1, fin); /* fills libfcgi's buffer */
-			in_off = 0;
-			in_len = n > 0 ? (size_t)n : 0;
-			if (n <= 0)
-				in_eof = true;
-		}
-		if (ip >= 0 && p[ip].revents) {
-			ssize_t n = write(in, inbuf + in_off, in_len - in_off);
-			if (n > 0) {
-				in_off += (size_t)n;
-			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				close(in); /* the script stopped reading: drop the rest */
-				in = -1;
-			}
-		}
 		if (op >= 0 && p[op].revents) {
 			ssize_t n = read(out, buf, sizeof(buf));
 			if (n > 0) {
@@ -224,14 +231,17 @@ static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_
 			}
 		}
 	}
-	if (in >= 0)
-		close(in);
 	if (out >= 0)
 		close(out);
 	if (err >= 0)
 		close(err);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (feeding) {
+		/* wakes the feeder if it still waits for body bytes */
+		shutdown(r->req->ipcFd, SHUT_RD);
+		pthread_join(feeder, NULL);
+	}
 	return status;
 }
 
@@ -299,7 +309,6 @@ static void serve(FCGX_Request *req)
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
-	set_nonblock(in[1]);
 	set_nonblock(out[0]);
 	set_nonblock(err[0]);
 

@@ -84,10 +84,14 @@ static void start_pools(void)
 	char err[512], cmd[PATH_MAX * 2 + 64];
 
 	if (cfg.cgi_dir) {
+		static char abs_dir[PATH_MAX];
 		struct stat st;
-		if (stat(cfg.cgi_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		errno = 0;
+		if (stat(cfg.cgi_dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		    realpath(cfg.cgi_dir, abs_dir) == NULL)
 			fatal(1, "--cgi-dir %s: %s", cfg.cgi_dir,
 			      errno ? strerror(errno) : "not a directory");
+		cfg.cgi_dir = abs_dir; /* SCRIPT_FILENAME is absolute */
 		if (access(cfg.cgi_runner, X_OK) < 0)
 			fatal(1, "CGI runner %s: %s (see --cgi-runner)", cfg.cgi_runner,
 			      strerror(errno));
@@ -166,12 +170,12 @@ int main(int argc, char **argv)
 
 	const char *tmp = getenv("TMPDIR");
 	stream_env.spool_dir = tmp ? tmp : "/tmp";
+	make_run_dir();
+	start_pools();
 	stream_env.cgi_dir = cfg.cgi_dir;
 	stream_env.docroot = cfg.docroot;
 	stream_env.cgi_prefix = cfg.cgi_prefix;
 	stream_env.software = "h2cgi/" PACKAGE_VERSION;
-	make_run_dir();
-	start_pools();
 	stream_env.cgi_pool = have_cgi_pool ? &cgi_pool : NULL;
 	stream_env.app_pool = have_app_pool ? &app_pool : NULL;
 

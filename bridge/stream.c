@@ -294,6 +294,7 @@ static void up_close(struct stream *s)
 	loop_del(&s->up);
 	close(s->up_fd);
 	s->up_open = false;
+	s->up_done = true;
 	s->connecting = false;
 	pool_release(s->pool);
 }
@@ -324,7 +325,7 @@ void stream_fail(struct stream *s, int status, const char *why)
 		h2_reset(s, H2_INTERNAL_ERROR);
 		return;
 	}
-	s->started = true;
+	s->started = s->failed = true;
 	s->status = status;
 	s->discard = s->method >= 0 && strcmp(hval(s, s->method), "HEAD") == 0;
 	int n = snprintf(text, sizeof(text), "%d %s\n", status, reason(status));
@@ -394,7 +395,7 @@ static void local_redirect(struct stream *s, const char *location)
 	s->from_spool = s->spooling = false;
 	buf_free(&s->up_out);
 	buf_free(&s->up_in);
-	s->stdin_done = false;
+	s->stdin_done = s->up_done = false;
 	route_free(&s->route);
 	int rc = route_resolve(target, stream_env.cgi_pool ? stream_env.cgi_prefix : NULL, &s->route);
 	if (rc != 0) {
@@ -742,8 +743,9 @@ static int spool_write(struct stream *s, const uint8_t *data, size_t len)
 int stream_on_body(struct stream *s, const uint8_t *data, size_t len)
 {
 	s->body_seen += (long long)len;
-	if (s->started || s->redir_target || s->stdin_done) {
-		h2_consume(s, len); /* answered already, or the backend stopped reading */
+	if (s->failed || s->redir_target || s->stdin_done || s->up_done) {
+		/* answered here, redirected, or the backend stopped reading */
+		h2_consume(s, len);
 		return 0;
 	}
 	if (s->spooling) {
@@ -768,7 +770,7 @@ int stream_on_body(struct stream *s, const uint8_t *data, size_t len)
 void stream_on_body_end(struct stream *s)
 {
 	s->req_done = true;
-	if (s->started || s->redir_target)
+	if (s->failed || s->redir_target || s->up_done)
 		return;
 	if (s->spooling) {
 		s->spooling = false;

@@ -66,6 +66,7 @@ struct stream {
 	struct loop_io up;
 	int up_fd;
 	bool up_open, connecting, stdin_done;
+	bool up_done;                 /* the backend connection ended */
 	struct buf up_out;
 	struct buf up_in;
 	struct fcgi_decoder dec;
@@ -74,6 +75,7 @@ struct stream {
 	struct cgiresp resp;
 	char *resp_store;
 	bool started;                 /* final headers submitted */
+	bool failed;                  /* answered by h2cgi itself (stream_fail) */
 	bool discard;                 /* HEAD, 204, 304: no DATA */
 	struct buf body;
 	bool body_eof;
