@@ -75,12 +75,12 @@ static int on_stream_close(nghttp2_session *ss, int32_t id, uint32_t code, void 
 
 static int on_frame_send(nghttp2_session *ss, const nghttp2_frame *f, void *u)
 {
-	/* RFC 9113 §8.1: once the response is complete, a request body still
-	 * coming is refused with RST_STREAM(NO_ERROR) */
 	if ((f->hd.type == NGHTTP2_DATA || f->hd.type == NGHTTP2_HEADERS) &&
-	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
-	    nghttp2_session_get_stream_remote_close(ss, f->hd.stream_id) == 0)
-		nghttp2_submit_rst_stream(ss, NGHTTP2_FLAG_NONE, f->hd.stream_id, NGHTTP2_NO_ERROR);
+	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+		struct stream *s = nghttp2_session_get_stream_user_data(ss, f->hd.stream_id);
+		if (s != NULL)
+			s->resp_done = true;
+	}
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 /* main.c - h2cgi: start-up, listeners, signals, the pools. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -180,8 +181,24 @@ int main(int argc, char **argv)
 	stream_env.app_pool = have_app_pool ? &app_pool : NULL;
 
 	loop_set_before_sleep(conn_before_sleep);
-	for (size_t i = 0; i < cfg.nlisten; i++)
-		log_info("listening on %s (TLS, ALPN h2)", cfg.listen[i]);
+	for (size_t i = 0; i < cfg.nlisten; i++) {
+		/* the bound address: with port 0 the kernel picked one */
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char host[INET6_ADDRSTRLEN] = "?";
+		unsigned port = 0;
+		if (getsockname(listeners[i].io.fd, (struct sockaddr *)&ss, &sl) == 0) {
+			if (ss.ss_family == AF_INET6) {
+				inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
+				port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+			} else {
+				inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+				port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+			}
+		}
+		log_info("listening on %s%s%s:%u (TLS, ALPN h2)", ss.ss_family == AF_INET6 ? "[" : "",
+			 host, ss.ss_family == AF_INET6 ? "]" : "", port);
+	}
 	if (loop_run() < 0) {
 		log_err("event loop: %s", strerror(errno));
 		exit_code = 1;

@@ -746,6 +746,12 @@ int stream_on_body(struct stream *s, const uint8_t *data, size_t len)
 	if (s->failed || s->redir_target || s->stdin_done || s->up_done) {
 		/* answered here, redirected, or the backend stopped reading */
 		h2_consume(s, len);
+		s->discarded += len;
+		/* RFC 9113 §8.1: a complete response may end the rest of the request
+		 * with RST_STREAM(NO_ERROR); done only past a buffer's worth, as some
+		 * clients (curl 7.88) take an early one for a failure */
+		if (s->resp_done && s->discarded > cfg_of(s)->stream_buffer)
+			h2_reset(s, H2_NO_ERROR);
 		return 0;
 	}
 	if (s->spooling) {

@@ -76,6 +76,8 @@ struct stream {
 	char *resp_store;
 	bool started;                 /* final headers submitted */
 	bool failed;                  /* answered by h2cgi itself (stream_fail) */
+	bool resp_done;               /* END_STREAM sent */
+	size_t discarded;             /* request body dropped */
 	bool discard;                 /* HEAD, 204, 304: no DATA */
 	struct buf body;
 	bool body_eof;

@@ -1,0 +1,51 @@
+#!/bin/sh
+# CGI meta-variables (RFC 3875 §4.1) as env.cgi sees them.
+. "$(dirname "$0")/lib.sh"
+need curl
+start_h2cgi --cgi-dir "$CGI" --procs 1 --docroot /srv/www
+
+env=$($CURL -H 'Proxy: http://evil.example/' -H 'Cookie: a=1' -H 'X-Custom-Thing: v' \
+    -H 'Accept: text/html' -d 'abc' -H 'Content-Type: text/x-test' \
+    "$URL/cgi-bin/env.cgi/extra/path%20x?q=1&r=%2F")
+var() { printf '%s\n' "$env" | sed -n "s/^$1=//p"; }
+is "$(var GATEWAY_INTERFACE)" "CGI/1.1" "GATEWAY_INTERFACE"
+is "$(var SERVER_PROTOCOL)" "HTTP/2.0" "SERVER_PROTOCOL is HTTP/2.0"
+like "$(var SERVER_SOFTWARE)" "^h2cgi/[0-9]" "SERVER_SOFTWARE"
+is "$(var SERVER_NAME)" "127.0.0.1" "SERVER_NAME from :authority"
+is "$(var SERVER_PORT)" "$PORT" "SERVER_PORT"
+is "$(var REQUEST_METHOD)" "POST" "REQUEST_METHOD"
+is "$(var REQUEST_URI)" "/cgi-bin/env.cgi/extra/path%20x?q=1&r=%2F" "REQUEST_URI as sent"
+is "$(var REQUEST_SCHEME)" "https" "REQUEST_SCHEME"
+is "$(var SCRIPT_NAME)" "/cgi-bin/env.cgi" "SCRIPT_NAME"
+is "$(var PATH_INFO)" "/extra/path x" "PATH_INFO decoded"
+is "$(var PATH_TRANSLATED)" "/srv/www/extra/path x" "PATH_TRANSLATED under --docroot"
+is "$(var QUERY_STRING)" "q=1&r=%2F" "QUERY_STRING raw"
+is "$(var SCRIPT_FILENAME)" "$(cd "$CGI" && pwd -P)/env.cgi" "SCRIPT_FILENAME absolute"
+is "$(var DOCUMENT_ROOT)" "/srv/www" "DOCUMENT_ROOT"
+is "$(var REMOTE_ADDR)" "127.0.0.1" "REMOTE_ADDR"
+like "$(var REMOTE_PORT)" "^[0-9]+$" "REMOTE_PORT"
+is "$(var CONTENT_TYPE)" "text/x-test" "CONTENT_TYPE"
+is "$(var CONTENT_LENGTH)" "3" "CONTENT_LENGTH"
+is "$(var HTTPS)" "on" "HTTPS=on"
+is "$(var HTTP_HOST)" "127.0.0.1:$PORT" "HTTP_HOST from :authority"
+is "$(var HTTP_COOKIE)" "a=1" "HTTP_COOKIE"
+is "$(var HTTP_X_CUSTOM_THING)" "v" "HTTP_X_CUSTOM_THING"
+is "$(var HTTP_ACCEPT)" "text/html" "HTTP_ACCEPT"
+is "$(printf '%s\n' "$env" | grep -c '^HTTP_PROXY=')" "0" "no HTTP_PROXY (httpoxy)"
+is "$(printf '%s\n' "$env" | grep -c '^HTTP_CONTENT_')" "0" "no HTTP_CONTENT_TYPE/LENGTH"
+
+env=$($CURL "$URL/cgi-bin/env.cgi")
+var() { printf '%s\n' "$env" | sed -n "s/^$1=//p"; }
+is "$(printf '%s\n' "$env" | grep -Ec '^(PATH_INFO|PATH_TRANSLATED|CONTENT_LENGTH|CONTENT_TYPE)=')" "0" \
+    "GET without path info: no PATH_INFO, PATH_TRANSLATED, CONTENT_*"
+is "$(var QUERY_STRING)" "" "QUERY_STRING empty but set"
+
+if "$PYTHON3" -c 'import h2' 2>/dev/null; then
+    # HTTP/2 splits cookies into separate fields (RFC 9113 §8.2.3): joined with "; "
+    out=$($FRAMES "$PORT" events GET /cgi-bin/env.cgi --header 'cookie: a=1' --header 'cookie: b=2' \
+        --header 'x-dup: 1' --header 'x-dup: 2' --header 'x_under: no')
+    like "$out" 'HTTP_COOKIE=a=1; b=2' "split cookie fields joined with '; '"
+    like "$out" 'HTTP_X_DUP=1, 2' "repeated fields joined with ', '"
+    T=$((T + 1)); if printf '%s' "$out" | grep -q 'HTTP_X_UNDER'; then echo "not ok $T - header with '_' dropped"; FAILS=$((FAILS+1)); else echo "ok $T - header with '_' dropped"; fi
+fi
+done_testing

@@ -1,0 +1,52 @@
+#!/bin/sh
+# Error paths: 400, 403, 404, 413, 502, 503, 504; each with a log line.
+. "$(dirname "$0")/lib.sh"
+need curl
+# a private CGI dir with a symlink that leads out of it
+D=$WORK/cgi
+mkdir -p "$D" "$WORK/outside"
+cp "$CGI/hello.cgi" "$CGI/noexec.cgi" "$CGI/slow.cgi" "$D/"
+chmod 644 "$D/noexec.cgi"
+cp "$CGI/hello.cgi" "$WORK/outside/secret.cgi"
+ln -s ../outside/secret.cgi "$D/escape.cgi"
+ln -s hello.cgi "$D/inside.cgi"
+mkdir "$D/subdir"
+printf '#!/bin/sh\nsleep 5\nprintf "Content-Type: text/plain\\r\\n\\r\\nlate\\n"\n' > "$D/sleepy.cgi"
+chmod 755 "$D/sleepy.cgi"
+start_h2cgi --cgi-dir "$D" --procs 2 --max-body 1000 --script-timeout 1
+
+code() { $CURL -o /dev/null -w '%{http_code}' "$@"; }
+is "$(code "$URL/cgi-bin/missing.cgi")" "404" "missing script: 404"
+is "$(code "$URL/nowhere")" "404" "path outside the CGI prefix with no other backend: 404"
+is "$(code "$URL/cgi-bin/noexec.cgi")" "403" "script not executable: 403"
+like "$(cat "$ERRLOG")" "noexec\.cgi is not executable" "403 logged with the reason"
+is "$(code "$URL/cgi-bin/subdir")" "403" "directory: 403"
+is "$(code "$URL/cgi-bin/escape.cgi")" "403" "symlink leading out of the CGI dir: 403"
+like "$(cat "$ERRLOG")" "escape\.cgi resolves to .*/outside/secret\.cgi, outside .*: refused" "escape logged"
+is "$(code "$URL/cgi-bin/inside.cgi")" "200" "symlink inside the CGI dir: allowed"
+is "$(code --path-as-is "$URL/cgi-bin/../outside/secret.cgi")" "400" "'..' segment: 400"
+is "$(code "$URL/cgi-bin/%2e%2e/outside/secret.cgi")" "400" "encoded '..' segment: 400"
+is "$(code "$URL/cgi-bin/a%00b")" "400" "encoded NUL: 400"
+
+head -c 2000 /dev/zero > "$WORK/2k"
+is "$(code --data-binary @"$WORK/2k" "$URL/cgi-bin/hello.cgi")" "413" "Content-Length over --max-body: 413"
+like "$(cat "$ERRLOG")" "413: Content-Length over --max-body" "413 logged"
+if "$PYTHON3" -c 'import h2' 2>/dev/null; then
+    out=$($FRAMES "$PORT" events POST /cgi-bin/hello.cgi --body "$WORK/2k" --no-length)
+    like "$out" '":status", "413"' "body without length over --max-body: 413"
+fi
+head -c 1000 /dev/zero > "$WORK/1k"
+is "$(code --data-binary @"$WORK/1k" "$URL/cgi-bin/hello.cgi")" "200" "body of exactly --max-body: accepted"
+
+is "$(code "$URL/cgi-bin/sleepy.cgi")" "504" "script over --script-timeout before its headers: 504"
+like "$(cat "$ERRLOG")" "sleepy\.cgi killed after --timeout 1 s" "timeout logged"
+$CURL -o "$WORK/slow.out" "$URL/cgi-bin/slow.cgi?5"
+rc=$?
+is "$rc:$(cat "$WORK/slow.out")" "92:started" "timeout after the headers: the stream is reset (curl exit 92), partial body"
+
+# 431: a header block over --max-header-block
+stop_h2cgi
+start_h2cgi --cgi-dir "$D" --procs 1 --max-header-block 2k
+big=$(head -c 3000 /dev/zero | tr '\0' x)
+is "$(code -H "X-Big: $big" "$URL/cgi-bin/hello.cgi")" "431" "header block over --max-header-block: 431"
+done_testing

@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+"""h2frames.py - a frame-level HTTP/2 client for the tests (Debian python3-h2).
+
+Header validation is off on the receiving side so that the test sees exactly
+what h2cgi put on the wire. Usage:
+
+  h2frames.py PORT events METHOD PATH [--body FILE] [--no-length]
+      prints one JSON object per event (with a "t" in seconds since start)
+  h2frames.py PORT many N PATH
+      N concurrent POSTs of distinct bodies on one connection to an echoing
+      script; prints "ok" lines or the mismatches
+"""
+import json
+import socket
+import ssl
+import sys
+import time
+
+import h2.config
+import h2.connection
+import h2.events
+
+
+def connect(port):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["h2"])
+    raw = socket.create_connection(("127.0.0.1", port), timeout=30)
+    tls = ctx.wrap_socket(raw, server_hostname="localhost")
+    if tls.selected_alpn_protocol() != "h2":
+        raise SystemExit("no h2")
+    cfg = h2.config.H2Configuration(client_side=True, validate_inbound_headers=False,
+                                    normalize_inbound_headers=False)
+    conn = h2.connection.H2Connection(config=cfg)
+    conn.initiate_connection()
+    conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 20})
+    tls.sendall(conn.data_to_send())
+    return tls, conn
+
+
+def headers(method, path, port, extra=()):
+    return [(":method", method), (":scheme", "https"), (":authority", "127.0.0.1:%d" % port),
+            (":path", path)] + list(extra)
+
+
+def send_body(tls, conn, sid, body, events_out, t0):
+    """Sends body respecting flow control, pumping received events meanwhile."""
+    off = 0
+    while off < len(body):
+        win = min(conn.local_flow_control_window(sid), conn.max_outbound_frame_size)
+        if win <= 0:
+            pump(tls, conn, events_out, t0)
+            continue
+        chunk = body[off:off + win]
+        conn.send_data(sid, chunk)
+        off += len(chunk)
+        tls.sendall(conn.data_to_send())
+    conn.end_stream(sid)
+    tls.sendall(conn.data_to_send())
+
+
+def pump(tls, conn, out, t0):
+    data = tls.recv(65536)
+    if not data:
+        raise EOFError
+    for ev in conn.receive_data(data):
+        out.append((time.monotonic() - t0, ev))
+        if isinstance(ev, h2.events.DataReceived):
+            conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+    pending = conn.data_to_send()
+    if pending:
+        tls.sendall(pending)
+
+
+def dec(v):
+    return v.decode("latin-1") if isinstance(v, bytes) else v
+
+
+def cmd_events(port, method, path, body=None, no_length=False, extra=()):
+    tls, conn = connect(port)
+    t0 = time.monotonic()
+    sid = conn.get_next_available_stream_id()
+    hdrs = headers(method, path, port, extra)
+    if body is not None and not no_length:
+        hdrs.append(("content-length", str(len(body))))
+    conn.send_headers(sid, hdrs, end_stream=body is None)
+    tls.sendall(conn.data_to_send())
+    evs = []
+    if body is not None:
+        send_body(tls, conn, sid, body, evs, t0)
+    done = False
+    while not done:
+        try:
+            pump(tls, conn, evs, t0)
+        except EOFError:
+            break
+        for _, ev in evs:
+            if isinstance(ev, (h2.events.StreamEnded, h2.events.StreamReset)) and ev.stream_id == sid:
+                done = True
+    data = b""
+    for t, ev in evs:
+        if isinstance(ev, h2.events.InformationalResponseReceived):
+            print(json.dumps({"t": t, "event": "informational",
+                              "headers": [[dec(k), dec(v)] for k, v in ev.headers]}))
+        elif isinstance(ev, h2.events.ResponseReceived):
+            print(json.dumps({"t": t, "event": "response",
+                              "headers": [[dec(k), dec(v)] for k, v in ev.headers]}))
+        elif isinstance(ev, h2.events.DataReceived):
+            data += ev.data
+        elif isinstance(ev, h2.events.StreamReset):
+            print(json.dumps({"t": t, "event": "reset", "code": int(ev.error_code)}))
+        elif isinstance(ev, h2.events.StreamEnded):
+            print(json.dumps({"t": t, "event": "end"}))
+    print(json.dumps({"event": "body", "body": data.decode("latin-1")}))
+
+
+def cmd_many(port, n, path):
+    """n concurrent POSTs on one connection; each body must come back intact."""
+    tls, conn = connect(port)
+    t0 = time.monotonic()
+    want, got, ended, status = {}, {}, set(), {}
+    for i in range(n):
+        sid = conn.get_next_available_stream_id()
+        body = ("stream %d " % i).encode() * (i + 1)
+        want[sid] = body
+        got[sid] = b""
+        conn.send_headers(sid, headers("POST", path, port, [("content-length", str(len(body)))]))
+        conn.send_data(sid, body, end_stream=True)
+    tls.sendall(conn.data_to_send())
+    evs = []
+    deadline = time.monotonic() + 60
+    while len(ended) < n and time.monotonic() < deadline:
+        pump(tls, conn, evs, t0)
+        for _, ev in evs:
+            if isinstance(ev, h2.events.DataReceived):
+                got[ev.stream_id] += ev.data
+            elif isinstance(ev, h2.events.ResponseReceived):
+                status[ev.stream_id] = dict(ev.headers).get(b":status")
+            elif isinstance(ev, (h2.events.StreamEnded, h2.events.StreamReset)):
+                ended.add(ev.stream_id)
+        evs.clear()
+    bad = [sid for sid in want if got[sid] != want[sid] or status.get(sid) != b"200"]
+    print("streams=%d ended=%d bad=%d" % (n, len(ended), len(bad)))
+
+
+def main():
+    port = int(sys.argv[1])
+    what = sys.argv[2]
+    if what == "events":
+        method, path = sys.argv[3], sys.argv[4]
+        body, no_length, extra = None, False, []
+        args = sys.argv[5:]
+        while args:
+            a = args.pop(0)
+            if a == "--body":
+                body = open(args.pop(0), "rb").read()
+            elif a == "--no-length":
+                no_length = True
+            elif a == "--header":
+                k, v = args.pop(0).split(":", 1)
+                extra.append((k.strip().lower(), v.strip()))
+        cmd_events(port, method, path, body, no_length, extra)
+    elif what == "many":
+        cmd_many(port, int(sys.argv[3]), sys.argv[4])
+
+
+if __name__ == "__main__":
+    import h2.settings  # noqa: F401  (used in connect)
+    main()

@@ -1,0 +1,99 @@
+# lib.sh - shared helpers for the integration tests (TAP output). Source it.
+# Every test starts the real h2cgi on 127.0.0.1 with an ephemeral port and
+# stops what it started by PID.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${PYTHON3:=/usr/bin/python3}"
+BIN=$top_builddir/bridge/h2cgi
+RUNNER=$top_builddir/backends/h2cgi-cgi
+CGI=$top_srcdir/examples/cgi
+FRAMES="$PYTHON3 $top_srcdir/tests/integration/h2frames.py"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/h2cgi-test.XXXXXX")
+T=0
+FAILS=0
+PID=
+
+ok() { # status description
+    T=$((T + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $T - $2"; else echo "not ok $T - $2"; FAILS=$((FAILS + 1)); fi
+}
+
+is() { # got want description
+    T=$((T + 1))
+    if [ "$1" = "$2" ]; then
+        echo "ok $T - $3"
+    else
+        echo "not ok $T - $3"
+        printf '#   got:  %s\n#   want: %s\n' "$1" "$2" | head -20
+        FAILS=$((FAILS + 1))
+    fi
+}
+
+like() { # got regex description
+    T=$((T + 1))
+    if printf '%s' "$1" | grep -Eq -- "$2"; then
+        echo "ok $T - $3"
+    else
+        echo "not ok $T - $3"
+        printf '%s\n' "$1" | head -15 | sed 's/^/#   got: /'
+        printf '#   want match: %s\n' "$2"
+        FAILS=$((FAILS + 1))
+    fi
+}
+
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+
+need() { # tool...: skip the whole test when a tool is missing (never a silent pass)
+    for t in "$@"; do command -v "$t" >/dev/null 2>&1 || skip_all "$t not installed"; done
+}
+
+need_h2py() {
+    "$PYTHON3" -c 'import h2' 2>/dev/null || skip_all "python3-h2 not installed"
+}
+
+# start_h2cgi ARGS...: starts h2cgi, sets PID, PORT, URL; ERRLOG holds its stderr.
+start_h2cgi() {
+    ERRLOG=$WORK/error.log
+    : > "$ERRLOG"
+    "$BIN" --listen 127.0.0.1:0 --cgi-runner "$RUNNER" "$@" 2>>"$ERRLOG" &
+    PID=$!
+    PORT=
+    i=0
+    while [ $i -lt 100 ]; do
+        PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$ERRLOG" | tail -1)
+        [ -n "$PORT" ] && break
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.05
+        i=$((i + 1))
+    done
+    if [ -z "$PORT" ]; then
+        echo "Bail out! h2cgi did not start: $(cat "$ERRLOG")"
+        exit 1
+    fi
+    URL=https://127.0.0.1:$PORT
+}
+
+stop_h2cgi() {
+    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+        kill "$PID"
+        wait "$PID" 2>/dev/null
+    fi
+    PID=
+}
+
+# children PID: direct children of a process
+children() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '; }
+
+cleanup() {
+    stop_h2cgi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+done_testing() {
+    echo "1..$T"
+    [ "$FAILS" -eq 0 ]
+}
+
+CURL="curl -sk --http2 --max-time 30"
