@@ -799,7 +799,8 @@ size_t stream_read_body(struct stream *s, uint8_t *out, size_t len, bool *eof)
 
 	if (n > len)
 		n = len;
-	memcpy(out, s->body.data + s->body.off, n);
+	if (n > 0)
+		memcpy(out, s->body.data + s->body.off, n);
 	bool was_paused = paused(s);
 	buf_consume(&s->body, n);
 	s->bytes_out += n;

@@ -80,6 +80,14 @@ stop_h2cgi() {
         wait "$PID" 2>/dev/null
     fi
     PID=
+    # under --enable-sanitizers a report in the log is a failure
+    if [ -n "${ERRLOG:-}" ] && grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$ERRLOG"; then
+        T=$((T + 1))
+        echo "not ok $T - sanitizer report from h2cgi or h2cgi-cgi"
+        grep -E -A15 'ERROR: |runtime error:' "$ERRLOG" | head -40 | sed 's/^/# /'
+        FAILS=$((FAILS + 1))
+        : > "$ERRLOG"
+    fi
 }
 
 # children PID: direct children of a process
@@ -89,9 +97,11 @@ cleanup() {
     stop_h2cgi
     rm -rf "$WORK"
 }
+# done_testing runs stop_h2cgi first, so a sanitizer report still counts
 trap cleanup EXIT
 
 done_testing() {
+    stop_h2cgi
     echo "1..$T"
     [ "$FAILS" -eq 0 ]
 }

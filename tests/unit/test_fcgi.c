@@ -9,7 +9,8 @@
 static size_t record(uint8_t *out, int type, uint16_t id, const uint8_t *c, size_t n, uint8_t pad)
 {
 	fcgi_header(out, type, id, n, pad);
-	memcpy(out + 8, c, n);
+	if (n)
+		memcpy(out + 8, c, n);
 	memset(out + 8 + n, 0xEE, pad);
 	return 8 + n + pad;
 }

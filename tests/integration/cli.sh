@@ -1,0 +1,38 @@
+#!/bin/sh
+# Command-line errors: usage (64), unreadable files, busy port, missing dir.
+. "$(dirname "$0")/lib.sh"
+"$BIN" --bogus >/dev/null 2>"$WORK/e"; rc=$?
+is "$rc" "64" "unknown option: exit 64"
+like "$(cat "$WORK/e")" "usage: h2cgi" "unknown option: usage message"
+"$BIN" --listen 127.0.0.1:0 >/dev/null 2>"$WORK/e"; rc=$?
+is "$rc" "64" "nothing to serve: exit 64"
+like "$(cat "$WORK/e")" "nothing to serve" "nothing to serve: says so"
+"$BIN" --procs zero --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --procs 'zero': expected 1..1024" "bad number: exit 64, names the option"
+"$BIN" --cert /nonexistent/cert.pem --key /nonexistent/key.pem --cgi-dir "$CGI" --listen 127.0.0.1:0 2>"$WORK/e"; rc=$?
+ok "$([ $rc -ne 0 ]; echo $?)" "unreadable certificate: non-zero exit"
+like "$(cat "$WORK/e")" "cannot load certificate /nonexistent/cert\.pem with key /nonexistent/key\.pem" "unreadable certificate: names the file"
+"$BIN" --cgi-dir /nonexistent/dir --listen 127.0.0.1:0 --cgi-runner "$RUNNER" 2>"$WORK/e"; rc=$?
+ok "$([ $rc -ne 0 ]; echo $?)" "missing CGI dir: non-zero exit"
+like "$(cat "$WORK/e")" "--cgi-dir /nonexistent/dir: No such file or directory" "missing CGI dir: names it"
+start_h2cgi --cgi-dir "$CGI" --procs 1
+"$BIN" --listen "127.0.0.1:$PORT" --cgi-dir "$CGI" --cgi-runner "$RUNNER" 2>"$WORK/e"; rc=$?
+ok "$([ $rc -ne 0 ]; echo $?)" "busy port: non-zero exit"
+like "$(cat "$WORK/e")" "cannot listen on 127\.0\.0\.1:$PORT: Address already in use" "busy port: names the address"
+"$BIN" --help 2>"$WORK/e"; rc=$?
+is "$rc" "0" "--help: exit 0"
+like "$(cat "$WORK/e")" "--cgi-dir DIR" "--help lists the options"
+is "$("$BIN" --version)" "h2cgi $(sed -n 's/^AC_INIT(\[h2cgi\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")" "--version"
+# a client that does not negotiate h2 gets a clean close and a log line
+if command -v curl >/dev/null; then
+    curl -sk --http1.1 --max-time 5 "$URL/cgi-bin/hello.cgi" >/dev/null 2>&1; rc=$?
+    ok "$([ $rc -ne 0 ]; echo $?)" "HTTP/1.1-only client: connection closed"
+    like "$(cat "$ERRLOG")" "client did not negotiate h2 \(ALPN\); closing" "HTTP/1.1-only client: logged"
+fi
+# the runner refuses to start without a FastCGI socket
+"$RUNNER" --root "$CGI" </dev/null 2>"$WORK/e"; rc=$?
+ok "$([ $rc -ne 0 ]; echo $?)" "h2cgi-cgi outside FastCGI: non-zero exit"
+like "$(cat "$WORK/e")" "not a FastCGI listening socket" "h2cgi-cgi outside FastCGI: says why"
+"$RUNNER" 2>"$WORK/e"; rc=$?
+is "$rc" "64" "h2cgi-cgi without --root: exit 64"
+done_testing
