@@ -349,25 +349,31 @@ static void wake(struct stream *s)
 	wake_list = s;
 }
 
+static void log_stderr_line(struct stream *s)
+{
+	log_warn("stderr %s:%u #%d %s: %.*s", s->conn->peer_addr, s->conn->peer_port, s->id,
+		 s->route.script_name ? s->route.script_name : "-", (int)s->errline_len, s->errline);
+	s->errline_len = 0;
+}
+
+/* FCGI_STDERR: one log line per line (long lines split), control bytes
+ * replaced so that a script cannot forge log lines; flush logs a last
+ * line that had no newline. */
 static void on_stderr(struct stream *s, const uint8_t *data, size_t len, bool flush)
 {
-	for (size_t i = 0; i <= len; i++) {
-		bool end = i == len;
-		if (!end && data[i] != '\n' && s->errline_len < sizeof(s->errline) - 1) {
-			s->errline[s->errline_len++] = data[i] == '\r' ? ' ' : (char)data[i];
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n') {
+			log_stderr_line(s);
 			continue;
 		}
-		if (end && !(flush && s->errline_len))
-			break;
-		if (!end && data[i] != '\n')
-			i--; /* line too long: log what we have, keep the byte */
-		log_warn("stderr %s:%u #%d %s: %.*s", s->conn->peer_addr, s->conn->peer_port, s->id,
-			 s->route.script_name ? s->route.script_name : "-", (int)s->errline_len,
-			 s->errline);
-		s->errline_len = 0;
-		if (end)
-			break;
+		if (s->errline_len == sizeof(s->errline))
+			log_stderr_line(s);
+		bool ctl = (data[i] < 0x20 && data[i] != '\t') || data[i] == 0x7f;
+		if (data[i] != '\r')
+			s->errline[s->errline_len++] = ctl ? '?' : (char)data[i];
 	}
+	if (flush && s->errline_len)
+		log_stderr_line(s);
 }
 
 static void local_redirect(struct stream *s, const char *location)

@@ -29,6 +29,23 @@ if command -v curl >/dev/null; then
     ok "$([ $rc -ne 0 ]; echo $?)" "HTTP/1.1-only client: connection closed"
     like "$(cat "$ERRLOG")" "client did not negotiate h2 \(ALPN\); closing" "HTTP/1.1-only client: logged"
 fi
+# IPv6 listener beside the IPv4 one
+stop_h2cgi
+if [ -f /proc/net/if_inet6 ] && command -v curl >/dev/null; then
+    start_h2cgi --listen '[::1]:0' --cgi-dir "$CGI" --procs 1
+    P6=$(sed -n 's/.*listening on \[::1\]:\([0-9]*\).*/\1/p' "$ERRLOG")
+    is "$($CURL -g "https://[::1]:$P6/cgi-bin/hello.cgi")" "Hello, world" "IPv6 listener [::1]"
+    is "$($CURL "$URL/cgi-bin/hello.cgi")" "Hello, world" "and the IPv4 one, same process"
+    # SIGTERM: exit 0, every backend stopped
+    kids=$(children "$PID")
+    kill "$PID"; wait "$PID"; rc=$?; PID=
+    left=
+    for k in $kids; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
+    is "$rc:$left" "0:" "SIGTERM: exit 0 and no backend left"
+else
+    echo "ok $((T = T + 1)) - # SKIP no IPv6 on this host"
+fi
+
 # the runner refuses to start without a FastCGI socket
 "$RUNNER" --root "$CGI" </dev/null 2>"$WORK/e"; rc=$?
 ok "$([ $rc -ne 0 ]; echo $?)" "h2cgi-cgi outside FastCGI: non-zero exit"

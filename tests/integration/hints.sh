@@ -34,4 +34,12 @@ print(" ".join(e["event"] + ":" + dict(e.get("headers", [])).get(":status", "") 
 ')
 is "$res" "informational:103 response:200 | </style.css>; rel=preload; as=style ; </app.js>; rel=preload; as=script" \
     "hints.fcgi (libfcgi + h2cgi_early_hints): 103 with both Links, then 200"
+stop_h2cgi
+
+# --cgi-dir with --spawn: the CGI prefix goes to the runner pool, the rest to the app
+if command -v curl >/dev/null; then
+    start_h2cgi --cgi-dir "$CGI" --spawn "$HINTS" --procs 1
+    is "$($CURL "$URL/cgi-bin/hello.cgi")" "Hello, world" "with --spawn too: /cgi-bin/ still goes to the CGI runner"
+    like "$($CURL "$URL/index")" "hello from hints.fcgi" "with --cgi-dir too: other paths go to the --spawn pool"
+fi
 done_testing
