@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 struct listener {
 	struct loop_io io;
 	const char *spec;
+	struct loop_timer pause; /* out of file descriptors: accept again later */
 };
 
 static struct config cfg;
@@ -36,16 +38,32 @@ static char run_dir[64];
 static struct loop_io sig_io;
 static int exit_code;
 
+static void resume_accept(struct loop_timer *t)
+{
+	struct listener *l = (struct listener *)((char *)t - offsetof(struct listener, pause));
+	loop_mod(&l->io, EPOLLIN);
+}
+
 static void on_accept(struct loop_io *io, uint32_t events)
 {
+	struct listener *l = (struct listener *)io;
+
 	for (int i = 0; i < 64; i++) {
 		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-				log_err("accept on %s: %s", ((struct listener *)io)->spec, strerror(errno));
-			return;
+		if (fd >= 0) {
+			conn_accept(fd, &cfg);
+			continue;
 		}
-		conn_accept(fd, &cfg);
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* the pending connection would wake us at once, forever: pause */
+			log_err("accept on %s: %s; pausing for 500 ms (%lu connections open)", l->spec,
+				strerror(errno), conn_count());
+			loop_mod(io, 0);
+			loop_timer_set(&l->pause, 500, resume_accept);
+		} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+			log_err("accept on %s: %s", l->spec, strerror(errno));
+		}
+		return;
 	}
 }
 

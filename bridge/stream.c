@@ -21,7 +21,6 @@
 #include "log.h"
 #include "pool.h"
 
-#define UP_IN_CAP 16384
 #define MAX_REDIRECTS 10
 
 struct stream_env stream_env;
@@ -549,11 +548,16 @@ static void up_read(struct stream *s)
 	for (int i = 0; i < 16; i++) {
 		if (up_process(s) < 0 || paused(s))
 			return;
-		if (buf_reserve(&s->up_in, UP_IN_CAP) < 0) {
+		/* one read takes up to a stream buffer: no more than the body
+		 * buffer holds, so a block's tail always fits in the empty body */
+		if (buf_reserve(&s->up_in, cfg_of(s)->stream_buffer) < 0) {
 			stream_fail(s, 500, "out of memory");
 			return;
 		}
-		ssize_t n = read(s->up_fd, s->up_in.data + s->up_in.len, s->up_in.cap - s->up_in.len);
+		size_t room = s->up_in.cap - s->up_in.len;
+		if (room > cfg_of(s)->stream_buffer)
+			room = cfg_of(s)->stream_buffer;
+		ssize_t n = read(s->up_fd, s->up_in.data + s->up_in.len, room);
 		if (n > 0) {
 			s->up_in.len += (size_t)n;
 			continue;

@@ -94,6 +94,7 @@ int tls_session_new(gnutls_session_t *s, int fd)
 	    gnutls_credentials_set(*s, GNUTLS_CRD_CERTIFICATE, creds) < 0 ||
 	    gnutls_alpn_set_protocols(*s, alpn, 1, GNUTLS_ALPN_SERVER_PRECEDENCE) < 0) {
 		gnutls_deinit(*s);
+		*s = NULL;
 		return -1;
 	}
 	gnutls_transport_set_int(*s, fd);

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 need curl
 start_h2cgi --cgi-dir "$CGI" --procs 2
-RSS_BOUND_KB=32768   # h2cgi's peak RSS while 2 x 64 MB pass through it
+RSS_BOUND_KB=16384   # h2cgi's peak RSS while 2 x 64 MB pass through it
 
 head -c 67108864 /dev/urandom > "$WORK/64m"
 want=$(sha256sum < "$WORK/64m" | cut -d' ' -f1)

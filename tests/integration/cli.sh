@@ -46,6 +46,25 @@ else
     echo "ok $((T = T + 1)) - # SKIP no IPv6 on this host"
 fi
 
+# out of file descriptors: accepting pauses (one log line, no busy loop), then resumes
+if command -v curl >/dev/null; then
+    ulimit -n 40
+    start_h2cgi --cgi-dir "$CGI" --procs 1
+    ulimit -n 1024 2>/dev/null
+    "$PYTHON3" - "$PORT" <<'PY'
+import socket, sys, time
+socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(60)]
+time.sleep(1.0)
+for s in socks:
+    s.close()
+PY
+    like "$(cat "$ERRLOG")" "accept on 127\.0\.0\.1:0: Too many open files; pausing for 500 ms" "EMFILE: logged, accepting paused"
+    ok "$([ "$(grep -c 'Too many open files' "$ERRLOG")" -le 10 ]; echo $?)" "EMFILE: no log flood ($(grep -c 'Too many open files' "$ERRLOG") lines in 1 s)"
+    sleep 0.6
+    is "$($CURL "$URL/cgi-bin/hello.cgi")" "Hello, world" "EMFILE: serving again once descriptors are free"
+    stop_h2cgi
+fi
+
 # the runner refuses to start without a FastCGI socket
 "$RUNNER" --root "$CGI" </dev/null 2>"$WORK/e"; rc=$?
 ok "$([ $rc -ne 0 ]; echo $?)" "h2cgi-cgi outside FastCGI: non-zero exit"
