@@ -803,21 +803,24 @@ void stream_on_body_end(struct stream *s)
 		up_update(s);
 }
 
-size_t stream_read_body(struct stream *s, uint8_t *out, size_t len, bool *eof)
+size_t stream_body_ready(struct stream *s, size_t len, bool *eof)
 {
 	size_t n = buf_used(&s->body);
 
-	if (n > len)
-		n = len;
+	*eof = s->body_eof && n <= len;
+	return n < len ? n : len;
+}
+
+void stream_body_take(struct stream *s, uint8_t *out, size_t n)
+{
+	bool was_paused = paused(s);
+
 	if (n > 0)
 		memcpy(out, s->body.data + s->body.off, n);
-	bool was_paused = paused(s);
 	buf_consume(&s->body, n);
 	s->bytes_out += n;
-	*eof = s->body_eof && buf_used(&s->body) == 0;
 	if (was_paused && !paused(s))
 		wake(s); /* not from inside nghttp2: in before-sleep */
-	return n;
 }
 
 void stream_run_wakes(void)

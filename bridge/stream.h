@@ -103,9 +103,13 @@ int stream_on_body(struct stream *s, const uint8_t *data, size_t len);
 /* The request body is complete. */
 void stream_on_body_end(struct stream *s);
 
-/* Copies up to len response body bytes into out; sets *eof at the end.
- * Returns the count, or 0 without *eof when nothing is ready (deferred). */
-size_t stream_read_body(struct stream *s, uint8_t *out, size_t len, bool *eof);
+/* Response body bytes ready to send, at most len; sets *eof when they are
+ * the last. 0 without *eof: nothing yet (the body is deferred). */
+size_t stream_body_ready(struct stream *s, size_t len, bool *eof);
+
+/* Copies n ready body bytes (n <= what stream_body_ready() said) to out and
+ * drops them from the stream's buffer. */
+void stream_body_take(struct stream *s, uint8_t *out, size_t n);
 
 /* The HTTP/2 stream closed (code is its error code): logs the access line and
  * frees s after this batch. */
