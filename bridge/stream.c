@@ -178,6 +178,10 @@ static int build_request(struct stream *s)
 	for (size_t i = 0; i < s->nhdr; i++) {
 		if (hname(s, (int)i)[0] == ':')
 			continue;
+		/* after a local redirect the request is a GET without a body, but
+		 * keeps its other header fields (cookies, authorization...) */
+		if (s->redir_target && strcmp(hname(s, (int)i), "content-type") == 0)
+			continue;
 		hv[nh].name = (char *)hname(s, (int)i);
 		hv[nh].name_len = s->hdrs[i].name_len;
 		hv[nh].value = (char *)hval(s, (int)i);
@@ -195,7 +199,7 @@ static int build_request(struct stream *s)
 	struct cgi_request r = {
 		.method = req_method(s),
 		.scheme = "https",
-		.authority = s->redir_target ? hval(s, s->authority) : hval(s, s->authority),
+		.authority = hval(s, s->authority),
 		.uri = req_target(s),
 		.query = rt->query,
 		.script_name = rt->script_name,
@@ -210,7 +214,7 @@ static int build_request(struct stream *s)
 		.server_software = stream_env.software,
 		.content_length = s->redir_target ? -1 : s->content_length,
 		.hdrs = hv,
-		.nhdr = s->redir_target ? 0 : nh,
+		.nhdr = nh,
 		.https = true,
 	};
 	uint8_t begin[16];

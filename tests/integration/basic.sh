@@ -41,6 +41,9 @@ like "$out" "location: https://example.org/elsewhere" "redirect.cgi: Location ke
 out=$($CURL -w ' %{http_code}' "$URL/cgi-bin/local-redirect.cgi")
 is "$out" "Hello, world
  200" "local-redirect.cgi: served from the other script (RFC 3875 §6.2.2)"
+out=$($CURL -d 'x=1' -H 'Cookie: sid=42' "$URL/cgi-bin/local-redirect.cgi?env" | grep -E '^(REQUEST_METHOD|QUERY_STRING|SCRIPT_NAME|HTTP_COOKIE|CONTENT_LENGTH|CONTENT_TYPE)=' | tr '\n' ' ')
+is "$out" "HTTP_COOKIE=sid=42 QUERY_STRING=from=redirect REQUEST_METHOD=GET SCRIPT_NAME=/cgi-bin/env.cgi " \
+    "local redirect of a POST: a GET of the new path, no body, other headers kept"
 
 out=$($CURL -w '%{http_code}' -o /dev/null "$URL/cgi-bin/fail.cgi")
 is "$out" "500" "fail.cgi: 500 when the script fails before its headers"
