@@ -15,7 +15,8 @@
 enum {
 	O_CERT = 256, O_KEY, O_CGI_DIR, O_CGI_PREFIX, O_CGI_RUNNER, O_SPAWN, O_PROCS, O_FASTCGI,
 	O_DOCROOT, O_ACCESS_LOG, O_SCRIPT_TIMEOUT, O_MAX_BODY, O_STREAM_BUFFER, O_QUEUE,
-	O_QUEUE_TIMEOUT, O_BACKEND_TIMEOUT, O_TLS_PRIORITY, O_MAX_STREAMS, O_MAX_HEADER,
+	O_QUEUE_TIMEOUT, O_TLS_PRIORITY, O_MAX_STREAMS, O_MAX_HEADER, O_GRACE, O_IDLE_TIMEOUT,
+	O_HEADER_TIMEOUT, O_ERROR_LOG,
 };
 
 static const struct option longopts[] = {
@@ -38,7 +39,10 @@ static const struct option longopts[] = {
 	{"max-streams", required_argument, NULL, O_MAX_STREAMS},
 	{"queue", required_argument, NULL, O_QUEUE},
 	{"queue-timeout", required_argument, NULL, O_QUEUE_TIMEOUT},
-	{"backend-timeout", required_argument, NULL, O_BACKEND_TIMEOUT},
+	{"grace", required_argument, NULL, O_GRACE},
+	{"idle-timeout", required_argument, NULL, O_IDLE_TIMEOUT},
+	{"header-timeout", required_argument, NULL, O_HEADER_TIMEOUT},
+	{"error-log", required_argument, NULL, O_ERROR_LOG},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -53,7 +57,8 @@ void config_usage(void)
 	      "             [--docroot DIR] [--access-log FILE|-] [--script-timeout SEC]\n"
 	      "             [--max-body BYTES] [--stream-buffer BYTES] [--max-header-block BYTES]\n"
 	      "             [--max-streams N] [--queue N] [--queue-timeout SEC]\n"
-	      "             [--backend-timeout SEC] [--tls-priority STRING] [--cgi-runner PATH]\n"
+	      "             [--grace SEC] [--idle-timeout SEC] [--header-timeout SEC]\n"
+	      "             [--error-log FILE] [--tls-priority STRING] [--cgi-runner PATH]\n"
 	      "             [--verbose] [--help] [--version]\n"
 	      "See h2cgi(8).\n",
 	      stderr);
@@ -102,7 +107,9 @@ int config_parse(struct config *c, int argc, char **argv)
 	c->max_streams = 100;
 	c->queue_max = 1024;
 	c->queue_timeout = 30;
-	c->backend_timeout = 300;
+	c->grace = 10;
+	c->idle_timeout = 60;
+	c->header_timeout = 10;
 	c->tls_priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:"
 			  "+AES-256-GCM:+CHACHA20-POLY1305:-RSA:-DHE-RSA";
 
@@ -173,11 +180,22 @@ int config_parse(struct config *c, int argc, char **argv)
 				return bad("--queue-timeout", optarg, "expected 1..3600 seconds");
 			c->queue_timeout = (int)v;
 			break;
-		case O_BACKEND_TIMEOUT:
-			if (parse_size(optarg, 1, 86400, &v))
-				return bad("--backend-timeout", optarg, "expected 1..86400 seconds");
-			c->backend_timeout = (int)v;
+		case O_GRACE:
+			if (parse_size(optarg, 0, 86400, &v))
+				return bad("--grace", optarg, "expected 0..86400 seconds");
+			c->grace = (int)v;
 			break;
+		case O_IDLE_TIMEOUT:
+			if (parse_size(optarg, 1, 86400, &v))
+				return bad("--idle-timeout", optarg, "expected 1..86400 seconds");
+			c->idle_timeout = (int)v;
+			break;
+		case O_HEADER_TIMEOUT:
+			if (parse_size(optarg, 1, 3600, &v))
+				return bad("--header-timeout", optarg, "expected 1..3600 seconds");
+			c->header_timeout = (int)v;
+			break;
+		case O_ERROR_LOG: c->error_log = optarg; break;
 		case 'v': c->verbose = true; break;
 		case 'h':
 			config_usage();

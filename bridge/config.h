@@ -27,7 +27,10 @@ struct config {
 	int max_streams;          /* SETTINGS_MAX_CONCURRENT_STREAMS */
 	int queue_max;            /* requests waiting for a busy pool */
 	int queue_timeout;        /* seconds */
-	int backend_timeout;      /* seconds without a byte from the backend */
+	int grace;                /* seconds in-flight streams get after SIGTERM */
+	int idle_timeout;         /* seconds without a stream or a frame */
+	int header_timeout;       /* seconds for a handshake or a request header block */
+	const char *error_log;    /* file for the error log, or NULL for stderr */
 	bool verbose;
 };
 

@@ -19,7 +19,7 @@
 #define OUT_HIGH 65536     /* stop asking nghttp2 for more above this */
 #define TLS_RECORD 16384
 
-static struct conn *dirty_list, *dead_list;
+static struct conn *dirty_list, *dead_list, *all_conns;
 static unsigned long nconns;
 static unsigned long long next_id;
 
@@ -64,14 +64,21 @@ int conn_accept(int fd, const struct config *cfg)
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
 		addr_str(&ss, c->local_addr, sizeof(c->local_addr), &c->local_port);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (tls_session_new(&c->tls, fd) < 0 || loop_add(&c->io, fd, EPOLLIN, conn_io) < 0) {
+	if (tls_session_new(&c->tls, fd, &c->creds) < 0 || loop_add(&c->io, fd, EPOLLIN, conn_io) < 0) {
 		log_err("cannot set up a connection from %s", c->peer_addr);
-		if (c->tls)
+		if (c->tls) {
 			gnutls_deinit(c->tls);
+			tls_release(c->creds);
+		}
 		close(fd);
 		free(c);
 		return -1;
 	}
+	c->accepted = c->last_frame = loop_now();
+	c->next = all_conns;
+	if (all_conns)
+		all_conns->prev = c;
+	all_conns = c;
 	nconns++;
 	return 0;
 }
@@ -136,6 +143,7 @@ static int conn_read(struct conn *c)
 	for (int i = 0; i < 64; i++) {
 		ssize_t n = gnutls_record_recv(c->tls, in, sizeof(in));
 		if (n > 0) {
+			c->last_read = loop_now();
 			if (h2_recv(c, in, (size_t)n) < 0)
 				return -1;
 			continue;
@@ -221,10 +229,74 @@ static void conn_free(struct conn *c)
 	h2_session_free(c);
 	loop_del(&c->io);
 	gnutls_deinit(c->tls);
+	tls_release(c->creds);
 	close(fd);
 	buf_free(&c->out);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		all_conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	free(c);
 	nconns--;
+}
+
+void conn_sweep(unsigned header_timeout, unsigned idle_timeout)
+{
+	uint64_t now = loop_now();
+
+	for (struct conn *c = all_conns; c; c = c->next) {
+		const char *why = NULL;
+		if (c->dead)
+			continue;
+		if (c->handshaking && now - c->accepted >= header_timeout * 1000ULL)
+			why = "TLS handshake not done within --header-timeout";
+		bool busy = false;
+		for (struct stream *s = c->streams; s && !why; s = s->next) {
+			busy |= s->got_request;
+			if (!s->got_request && now - s->start >= header_timeout * 1000ULL)
+				why = "request header block not done within --header-timeout";
+		}
+		/* bytes keep coming but no frame completes: a trickled frame */
+		if (!why && !busy && !c->handshaking && c->last_read > c->last_frame &&
+		    now - c->last_frame >= header_timeout * 1000ULL)
+			why = "no complete frame within --header-timeout";
+		if (why) {
+			/* slowloris: a client trickling bytes holds no stream hostage */
+			log_info("%s:%u: %s; closing", c->peer_addr, c->peer_port, why);
+			conn_close(c);
+		} else if (!c->handshaking && c->streams == NULL && !c->goaway &&
+			   now - c->last_frame >= idle_timeout * 1000ULL) {
+			if (c->cfg->verbose)
+				log_info("%s:%u: idle for --idle-timeout; closing", c->peer_addr,
+					 c->peer_port);
+			c->goaway = true;
+			h2_goaway(c);
+			conn_schedule_flush(c);
+		}
+	}
+}
+
+void conn_shutdown_all(void)
+{
+	for (struct conn *c = all_conns; c; c = c->next) {
+		if (c->dead)
+			continue;
+		if (c->handshaking) {
+			conn_close(c);
+			continue;
+		}
+		c->goaway = true;
+		h2_goaway(c);
+		conn_schedule_flush(c);
+	}
+}
+
+void conn_close_all(void)
+{
+	for (struct conn *c = all_conns; c; c = c->next)
+		conn_close(c);
 }
 
 void conn_before_sleep(void)

@@ -5,6 +5,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <gnutls/gnutls.h>
 
 #include "buf.h"
@@ -17,6 +18,7 @@ struct nghttp2_session;
 struct conn {
 	struct loop_io io;            /* first: the loop hands us &io */
 	gnutls_session_t tls;
+	struct tls_creds *creds;      /* held while the session lives */
 	struct nghttp2_session *h2;
 	const struct config *cfg;
 	bool handshaking, dead, dirty;
@@ -24,6 +26,9 @@ struct conn {
 	struct buf out;               /* HTTP/2 bytes waiting for TLS */
 	struct stream *streams;       /* live streams */
 	struct conn *next_dirty, *next_dead;
+	struct conn *prev, *next;     /* every open connection */
+	uint64_t accepted, last_frame, last_read; /* loop_now(): for the timeouts */
+	bool goaway;                  /* GOAWAY submitted: finishing */
 	char peer_addr[INET6_ADDRSTRLEN];
 	unsigned peer_port;
 	char local_addr[INET6_ADDRSTRLEN];
@@ -48,5 +53,17 @@ void conn_before_sleep(void);
 
 /* Number of open connections. */
 unsigned long conn_count(void);
+
+/* Closes connections past their deadlines: TLS handshake or a request's
+ * header block not done within header_timeout, or no stream and no frame
+ * for idle_timeout (seconds); call about once a second. */
+void conn_sweep(unsigned header_timeout, unsigned idle_timeout);
+
+/* Graceful stop (RFC 9113 §6.8): GOAWAY on every HTTP/2 connection, so that
+ * in-flight streams finish and no new ones start; handshakes are dropped. */
+void conn_shutdown_all(void);
+
+/* Closes every connection now (after the grace period). */
+void conn_close_all(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "conn.h"
 #include "log.h"
+#include "loop.h"
 #include "stream.h"
 
 #define CONN_WINDOW_STREAMS 16 /* connection window = this many stream buffers */
@@ -40,6 +41,7 @@ static int on_frame_recv(nghttp2_session *ss, const nghttp2_frame *f, void *u)
 {
 	struct stream *s = nghttp2_session_get_stream_user_data(ss, f->hd.stream_id);
 
+	((struct conn *)u)->last_frame = loop_now(); /* whole frames count, not bytes */
 	if (s == NULL || s->dead)
 		return 0;
 	if (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_REQUEST) {
@@ -182,6 +184,14 @@ bool h2_finished(struct conn *c)
 {
 	return c->h2 == NULL ||
 	       (!nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2));
+}
+
+void h2_goaway(struct conn *c)
+{
+	if (c->h2 == NULL)
+		return;
+	nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(c->h2),
+			      NGHTTP2_NO_ERROR, NULL, 0);
 }
 
 void h2_session_free(struct conn *c)

@@ -26,6 +26,10 @@ ssize_t h2_send(struct conn *c, const uint8_t **data);
 /* True when the session wants neither to read nor to write any more. */
 bool h2_finished(struct conn *c);
 
+/* Submits GOAWAY(NO_ERROR) naming the last stream we will process: streams
+ * in flight finish, the session ends when they have (RFC 9113 §6.8). */
+void h2_goaway(struct conn *c);
+
 /* Frees the session (streams are freed by the connection). */
 void h2_session_free(struct conn *c);
 

@@ -2,6 +2,7 @@
  * processes sharing stderr do not interleave within a line. */
 #include "log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 static const char *prog = "h2cgi";
 static int access_fd = -1;
+static const char *access_path, *error_path;
 
 void log_init(const char *progname)
 {
@@ -69,8 +71,44 @@ int log_access_open(const char *path)
 		access_fd = STDERR_FILENO;
 		return 0;
 	}
-	access_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	return access_fd < 0 ? -1 : 0;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (access_fd > STDERR_FILENO)
+		close(access_fd);
+	access_fd = fd;
+	access_path = path;
+	return 0;
+}
+
+int log_error_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -1;
+	if (dup2(fd, STDERR_FILENO) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	error_path = path;
+	return 0;
+}
+
+int log_reopen(void)
+{
+	int rc = 0;
+
+	if (error_path && log_error_open(error_path) < 0) {
+		log_err("cannot reopen error log %s: %s", error_path, strerror(errno));
+		rc = -1;
+	}
+	if (access_path && log_access_open(access_path) < 0) {
+		log_err("cannot reopen access log %s: %s", access_path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
 }
 
 void log_access(const char *fmt, ...)

@@ -21,6 +21,14 @@ void fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), 
 /* Opens the access log ("-" is stderr); returns 0 or -1 with errno. */
 int log_access_open(const char *path);
 
+/* Sends the error log to path (as our fd 2, so backends share it); returns 0
+ * or -1 with errno. */
+int log_error_open(const char *path);
+
+/* Reopens the log files after a rotation (SIGUSR1); returns 0, or -1 when a
+ * file could not be reopened (the old one is kept). */
+int log_reopen(void);
+
 /* Appends one line to the access log, if one is open. */
 void log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

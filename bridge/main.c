@@ -36,6 +36,8 @@ static struct pool cgi_pool, app_pool;
 static bool have_cgi_pool, have_app_pool;
 static char run_dir[64];
 static struct loop_io sig_io;
+static struct loop_timer sweep_timer, grace_timer;
+static bool draining;
 static int exit_code;
 
 static void resume_accept(struct loop_timer *t)
@@ -67,22 +69,94 @@ static void on_accept(struct loop_io *io, uint32_t events)
 	}
 }
 
+static void close_listeners(void)
+{
+	for (size_t i = 0; i < cfg.nlisten; i++) {
+		int fd = listeners[i].io.fd;
+		loop_del(&listeners[i].io);
+		loop_timer_cancel(&listeners[i].pause);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static void grace_over(struct loop_timer *t)
+{
+	log_warn("--grace of %d s over: closing %lu connections", cfg.grace, conn_count());
+	conn_close_all();
+	loop_stop();
+}
+
+/* SIGTERM/SIGINT: refuse new connections, GOAWAY the open ones, let their
+ * streams finish for up to --grace seconds; a second signal stops at once. */
+static void begin_drain(int sig)
+{
+	if (draining) {
+		log_warn("signal %d again: stopping now", sig);
+		conn_close_all();
+		loop_stop();
+		return;
+	}
+	draining = true;
+	log_info("signal %d: draining %lu connections for up to %d s", sig, conn_count(), cfg.grace);
+	close_listeners();
+	conn_shutdown_all();
+	loop_timer_set(&grace_timer, (uint64_t)cfg.grace * 1000, grace_over);
+}
+
+static void reload(void)
+{
+	char err[1024];
+
+	if (cfg.cert == NULL) {
+		log_info("SIGHUP: no --cert/--key to reload");
+		return;
+	}
+	if (tls_reload(cfg.cert, cfg.key, err, sizeof(err)) < 0)
+		log_err("SIGHUP: %s; keeping the previous certificate", err);
+	else
+		log_info("SIGHUP: reloaded certificate %s and key %s", cfg.cert, cfg.key);
+}
+
 static void on_signal(struct loop_io *io, uint32_t events)
 {
 	struct signalfd_siginfo si;
 
 	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD) {
+		switch (si.ssi_signo) {
+		case SIGCHLD: {
 			int status;
 			pid_t pid;
 			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 				if (!(have_cgi_pool && pool_reap(&cgi_pool, pid, status)) && have_app_pool)
 					pool_reap(&app_pool, pid, status);
-		} else {
-			log_info("signal %d: stopping", (int)si.ssi_signo);
-			loop_stop();
+			break;
+		}
+		case SIGHUP:
+			reload();
+			break;
+		case SIGUSR1:
+			if (log_reopen() == 0)
+				log_info("SIGUSR1: log files reopened");
+			break;
+		default:
+			begin_drain((int)si.ssi_signo);
+			break;
 		}
 	}
+}
+
+static void sweep(struct loop_timer *t)
+{
+	conn_sweep((unsigned)cfg.header_timeout, (unsigned)cfg.idle_timeout);
+	loop_timer_set(t, 1000, sweep);
+}
+
+static void before_sleep(void)
+{
+	conn_before_sleep();
+	if (draining && conn_count() == 0)
+		loop_stop();
 }
 
 /* Spawned pools live in a private directory (mode 0700) in TMPDIR. */
@@ -161,6 +235,8 @@ int main(int argc, char **argv)
 	for (int fd = open("/dev/null", O_RDWR); fd >= 0 && fd <= 2; fd = open("/dev/null", O_RDWR))
 		;
 	signal(SIGPIPE, SIG_IGN);
+	if (cfg.error_log && log_error_open(cfg.error_log) < 0)
+		fatal(1, "cannot open error log %s: %s", cfg.error_log, strerror(errno));
 	if (cfg.access_log && log_access_open(cfg.access_log) < 0)
 		fatal(1, "cannot open access log %s: %s", cfg.access_log, strerror(errno));
 	if (tls_init(cfg.cert, cfg.key, cfg.tls_priority, err, sizeof(err)) < 0)
@@ -182,6 +258,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || loop_add(&sig_io, sfd, EPOLLIN, on_signal) < 0)
@@ -198,7 +275,8 @@ int main(int argc, char **argv)
 	stream_env.cgi_pool = have_cgi_pool ? &cgi_pool : NULL;
 	stream_env.app_pool = have_app_pool ? &app_pool : NULL;
 
-	loop_set_before_sleep(conn_before_sleep);
+	loop_set_before_sleep(before_sleep);
+	loop_timer_set(&sweep_timer, 1000, sweep);
 	for (size_t i = 0; i < cfg.nlisten; i++) {
 		/* the bound address: with port 0 the kernel picked one */
 		struct sockaddr_storage ss;
@@ -221,7 +299,11 @@ int main(int argc, char **argv)
 		log_err("event loop: %s", strerror(errno));
 		exit_code = 1;
 	}
+	close_listeners();
+	conn_close_all();
+	conn_before_sleep(); /* frees them: their streams release the backends */
 	stop_pools();
+	log_info("stopped");
 	tls_deinit();
 	return exit_code;
 }

@@ -695,6 +695,7 @@ static void start_backend(struct stream *s)
 
 void stream_on_request(struct stream *s, bool end_stream)
 {
+	s->got_request = true;
 	s->req_done = end_stream;
 	if (s->hdr_overflow) {
 		stream_fail(s, 431, "request header block over --max-header-block");

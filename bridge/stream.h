@@ -47,6 +47,7 @@ struct stream {
 	struct req_hdr *hdrs;
 	size_t nhdr, hdr_cap;
 	bool hdr_overflow;
+	bool got_request;             /* the request header block is complete */
 	int method, path, authority, scheme; /* indexes into hdrs, -1 if absent */
 	long long content_length;     /* -1: none given */
 	long long body_seen;

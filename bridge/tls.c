@@ -2,6 +2,7 @@
 #include "tls.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <gnutls/crypto.h>
@@ -9,12 +10,17 @@
 
 #include "log.h"
 
-static gnutls_certificate_credentials_t creds;
+struct tls_creds {
+	gnutls_certificate_credentials_t cred;
+	unsigned refs; /* sessions, plus one while current */
+};
+
+static struct tls_creds *current;
 static gnutls_priority_t prio;
 
 /* An ECDSA P-256 self-signed certificate for localhost, valid for 30 days,
  * so that a first run serves HTTPS at once (browsers will warn). */
-static int self_signed(char *err, size_t errlen)
+static int self_signed(gnutls_certificate_credentials_t creds, char *err, size_t errlen)
 {
 	gnutls_x509_privkey_t key = NULL;
 	gnutls_x509_crt_t crt = NULL;
@@ -53,13 +59,48 @@ fail:
 	return -1;
 }
 
+void tls_release(struct tls_creds *c)
+{
+	if (c && --c->refs == 0) {
+		gnutls_certificate_free_credentials(c->cred);
+		free(c);
+	}
+}
+
+/* New credentials from files (or self-signed when cert is NULL). */
+static struct tls_creds *load(const char *cert, const char *key, char *err, size_t errlen)
+{
+	struct tls_creds *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->refs = 1;
+	if ((rc = gnutls_certificate_allocate_credentials(&c->cred)) < 0) {
+		snprintf(err, errlen, "GnuTLS: %s", gnutls_strerror(rc));
+		free(c);
+		return NULL;
+	}
+	if (cert == NULL)
+		rc = self_signed(c->cred, err, errlen);
+	else if ((rc = gnutls_certificate_set_x509_key_file(c->cred, cert, key, GNUTLS_X509_FMT_PEM)) < 0)
+		snprintf(err, errlen, "cannot load certificate %s with key %s: %s", cert, key,
+			 gnutls_strerror(rc));
+	if (rc < 0) {
+		tls_release(c);
+		return NULL;
+	}
+	return c;
+}
+
 int tls_init(const char *cert, const char *key, const char *priority, char *err, size_t errlen)
 {
 	const char *where = NULL;
 	int rc;
 
-	if ((rc = gnutls_global_init()) < 0 ||
-	    (rc = gnutls_certificate_allocate_credentials(&creds)) < 0) {
+	if ((rc = gnutls_global_init()) < 0) {
 		snprintf(err, errlen, "GnuTLS: %s", gnutls_strerror(rc));
 		return -1;
 	}
@@ -68,30 +109,33 @@ int tls_init(const char *cert, const char *key, const char *priority, char *err,
 			 gnutls_strerror(rc));
 		return -1;
 	}
-	if (cert == NULL) {
-		if (self_signed(err, errlen) < 0)
-			return -1;
+	if ((current = load(cert, key, err, errlen)) == NULL)
+		return -1;
+	if (cert == NULL)
 		log_warn("no --cert/--key given: serving an ephemeral self-signed certificate for "
 			 "localhost (clients will not trust it)");
-		return 0;
-	}
-	rc = gnutls_certificate_set_x509_key_file(creds, cert, key, GNUTLS_X509_FMT_PEM);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot load certificate %s with key %s: %s", cert, key,
-			 gnutls_strerror(rc));
-		return -1;
-	}
 	return 0;
 }
 
-int tls_session_new(gnutls_session_t *s, int fd)
+int tls_reload(const char *cert, const char *key, char *err, size_t errlen)
+{
+	struct tls_creds *c = load(cert, key, err, errlen);
+
+	if (c == NULL)
+		return -1;
+	tls_release(current);
+	current = c;
+	return 0;
+}
+
+int tls_session_new(gnutls_session_t *s, int fd, struct tls_creds **held)
 {
 	static const gnutls_datum_t alpn[] = {{(unsigned char *)"h2", 2}};
 
 	if (gnutls_init(s, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL) < 0)
 		return -1;
 	if (gnutls_priority_set(*s, prio) < 0 ||
-	    gnutls_credentials_set(*s, GNUTLS_CRD_CERTIFICATE, creds) < 0 ||
+	    gnutls_credentials_set(*s, GNUTLS_CRD_CERTIFICATE, current->cred) < 0 ||
 	    gnutls_alpn_set_protocols(*s, alpn, 1, GNUTLS_ALPN_SERVER_PRECEDENCE) < 0) {
 		gnutls_deinit(*s);
 		*s = NULL;
@@ -99,6 +143,8 @@ int tls_session_new(gnutls_session_t *s, int fd)
 	}
 	gnutls_transport_set_int(*s, fd);
 	gnutls_handshake_set_timeout(*s, 0);
+	current->refs++;
+	*held = current;
 	return 0;
 }
 
@@ -114,7 +160,7 @@ void tls_deinit(void)
 {
 	if (prio)
 		gnutls_priority_deinit(prio);
-	if (creds)
-		gnutls_certificate_free_credentials(creds);
+	tls_release(current);
+	current = NULL;
 	gnutls_global_deinit();
 }

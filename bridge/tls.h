@@ -10,8 +10,20 @@
  * self-signed certificate in memory. Returns 0, or -1 with err filled. */
 int tls_init(const char *cert, const char *key, const char *priority, char *err, size_t errlen);
 
-/* Creates a non-blocking server session on fd offering ALPN h2; returns 0 or -1. */
-int tls_session_new(gnutls_session_t *s, int fd);
+/* Credentials shared by sessions; a reload makes new ones, and the old ones
+ * live on while a session holds them. */
+struct tls_creds;
+
+/* Creates a non-blocking server session on fd offering ALPN h2, holding the
+ * current credentials in *held; returns 0 or -1. */
+int tls_session_new(gnutls_session_t *s, int fd, struct tls_creds **held);
+
+/* Drops a session's hold on its credentials (after gnutls_deinit). */
+void tls_release(struct tls_creds *c);
+
+/* Loads cert/key again (SIGHUP); on success new sessions use them, on
+ * failure the old ones stay and err says why. Returns 0 or -1. */
+int tls_reload(const char *cert, const char *key, char *err, size_t errlen);
 
 /* True when the handshake selected ALPN "h2". */
 int tls_is_h2(gnutls_session_t s);

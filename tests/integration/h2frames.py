@@ -8,7 +8,10 @@ what h2cgi put on the wire. Usage:
       prints one JSON object per event (with a "t" in seconds since start)
   h2frames.py PORT many N PATH
       N concurrent POSTs of distinct bodies on one connection to an echoing
-      script; prints "ok" lines or the mismatches
+      script; prints a count of streams, ended ones and bad ones
+  h2frames.py PORT twice PATH DELAY     two GETs on one connection, DELAY apart
+  h2frames.py PORT idle PATH WAIT       one GET, then silence for up to WAIT s
+  h2frames.py PORT slowloris SEC LIMIT  a header block one byte per SEC
 """
 import json
 import socket
@@ -144,6 +147,79 @@ def cmd_many(port, n, path):
     print("streams=%d ended=%d bad=%d" % (n, len(ended), len(bad)))
 
 
+def cmd_twice(port, path, delay):
+    """Two GETs on one connection, delay seconds apart (a signal goes between)."""
+    tls, conn = connect(port)
+    t0 = time.monotonic()
+    out = []
+    for i in range(2):
+        if i:
+            time.sleep(delay)
+        sid = conn.get_next_available_stream_id()
+        conn.send_headers(sid, headers("GET", path, port), end_stream=True)
+        tls.sendall(conn.data_to_send())
+        evs, status, done = [], None, False
+        while not done:
+            pump(tls, conn, evs, t0)
+            for _, ev in evs:
+                if isinstance(ev, h2.events.ResponseReceived) and ev.stream_id == sid:
+                    status = dict(ev.headers).get(b":status", b"?").decode()
+                if isinstance(ev, (h2.events.StreamEnded, h2.events.StreamReset)) and ev.stream_id == sid:
+                    done = True
+        out.append(status)
+    print(" ".join(out))
+
+
+def cmd_idle(port, path, wait):
+    """One GET, then silence: prints what the server did and when."""
+    tls, conn = connect(port)
+    t0 = time.monotonic()
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, headers("GET", path, port), end_stream=True)
+    tls.sendall(conn.data_to_send())
+    evs = []
+    tls.settimeout(wait)
+    goaway = None
+    try:
+        while True:
+            pump(tls, conn, evs, t0)
+            for t, ev in evs:
+                if isinstance(ev, h2.events.ConnectionTerminated) and goaway is None:
+                    goaway = t
+    except EOFError:
+        print("closed after %.1f s, goaway %s" % (time.monotonic() - t0,
+              "yes" if goaway is not None else "no"))
+    except (socket.timeout, ssl.SSLError, OSError):
+        print("still open after %.1f s" % (time.monotonic() - t0))
+
+
+def cmd_slowloris(port, interval, limit):
+    """Sends a request header block one byte per interval seconds; prints
+    when the server closed the connection (or that it did not within limit)."""
+    tls, conn = connect(port)
+    t0 = time.monotonic()
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, headers("GET", "/cgi-bin/hello.cgi", port) +
+                      [("x-pad", "p" * 200)], end_stream=True)
+    block = conn.data_to_send()
+    tls.settimeout(interval)
+    for b in block:
+        if time.monotonic() - t0 > limit:
+            break
+        try:
+            tls.sendall(bytes([b]))
+            data = tls.recv(65536)
+            if not data:
+                print("closed after %.1f s" % (time.monotonic() - t0))
+                return
+        except (socket.timeout, ssl.SSLWantReadError):
+            continue
+        except (OSError, ssl.SSLError):
+            print("closed after %.1f s" % (time.monotonic() - t0))
+            return
+    print("still open after %.1f s" % (time.monotonic() - t0))
+
+
 def main():
     port = int(sys.argv[1])
     what = sys.argv[2]
@@ -163,6 +239,12 @@ def main():
         cmd_events(port, method, path, body, no_length, extra)
     elif what == "many":
         cmd_many(port, int(sys.argv[3]), sys.argv[4])
+    elif what == "twice":
+        cmd_twice(port, sys.argv[3], float(sys.argv[4]))
+    elif what == "idle":
+        cmd_idle(port, sys.argv[3], float(sys.argv[4]))
+    elif what == "slowloris":
+        cmd_slowloris(port, float(sys.argv[3]), float(sys.argv[4]))
 
 
 if __name__ == "__main__":

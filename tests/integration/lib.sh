@@ -55,8 +55,10 @@ need_h2py() {
 # start_h2cgi ARGS...: starts h2cgi, sets PID, PORT, URL; ERRLOG holds its stderr.
 start_h2cgi() {
     ERRLOG=$WORK/error.log
+    prev=
+    for a in "$@"; do [ "$prev" = --error-log ] && ERRLOG=$a; prev=$a; done # it logs there
     : > "$ERRLOG"
-    "$BIN" --listen 127.0.0.1:0 --cgi-runner "$RUNNER" "$@" 2>>"$ERRLOG" &
+    "$BIN" --listen 127.0.0.1:0 --cgi-runner "$RUNNER" "$@" 2>>"$WORK/error.log" &
     PID=$!
     PORT=
     i=0
