@@ -16,7 +16,7 @@ enum {
 	O_CERT = 256, O_KEY, O_CGI_DIR, O_CGI_PREFIX, O_CGI_RUNNER, O_SPAWN, O_PROCS, O_FASTCGI,
 	O_DOCROOT, O_ACCESS_LOG, O_SCRIPT_TIMEOUT, O_MAX_BODY, O_STREAM_BUFFER, O_QUEUE,
 	O_QUEUE_TIMEOUT, O_TLS_PRIORITY, O_MAX_STREAMS, O_MAX_HEADER, O_GRACE, O_IDLE_TIMEOUT,
-	O_HEADER_TIMEOUT, O_ERROR_LOG,
+	O_HEADER_TIMEOUT, O_ERROR_LOG, O_INETD,
 };
 
 static const struct option longopts[] = {
@@ -43,6 +43,7 @@ static const struct option longopts[] = {
 	{"idle-timeout", required_argument, NULL, O_IDLE_TIMEOUT},
 	{"header-timeout", required_argument, NULL, O_HEADER_TIMEOUT},
 	{"error-log", required_argument, NULL, O_ERROR_LOG},
+	{"inetd", no_argument, NULL, O_INETD},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -51,7 +52,7 @@ static const struct option longopts[] = {
 
 void config_usage(void)
 {
-	fputs("usage: h2cgi [--listen ADDR:PORT]... [--cert FILE --key FILE]\n"
+	fputs("usage: h2cgi [--listen ADDR:PORT]... | --inetd] [--cert FILE --key FILE]\n"
 	      "             [--cgi-dir DIR [--cgi-prefix /cgi-bin/]]\n"
 	      "             [--spawn 'CMD ARGS' | --fastcgi unix:PATH|HOST:PORT] [--procs N]\n"
 	      "             [--docroot DIR] [--access-log FILE|-] [--script-timeout SEC]\n"
@@ -120,7 +121,9 @@ int config_parse(struct config *c, int argc, char **argv)
 			if (c->nlisten == CONFIG_MAX_LISTEN)
 				return bad("--listen", optarg, "too many listeners");
 			c->listen[c->nlisten++] = optarg;
+			c->listen_given = true;
 			break;
+		case O_INETD: c->inetd = true; break;
 		case O_CERT: c->cert = optarg; break;
 		case O_KEY: c->key = optarg; break;
 		case O_TLS_PRIORITY: c->tls_priority = optarg; break;
@@ -228,7 +231,12 @@ int config_parse(struct config *c, int argc, char **argv)
 		config_usage();
 		return 64;
 	}
-	if (c->nlisten == 0)
+	if (c->inetd && c->listen_given) {
+		fprintf(stderr, "h2cgi: --inetd serves the connection on fd 0: no --listen\n");
+		config_usage();
+		return 64;
+	}
+	if (c->nlisten == 0 && !c->inetd)
 		c->listen[c->nlisten++] = "[::]:8443";
 	return 0;
 }

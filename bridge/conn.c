@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,33 +45,60 @@ static void addr_str(const struct sockaddr_storage *ss, char *out, size_t len, u
 	}
 }
 
-int conn_accept(int fd, const struct config *cfg)
+/* The peer and local addresses: from the socket, or from the ucspi-tcp
+ * environment when the connection comes through pipes. */
+static void addresses(struct conn *c, int fd)
 {
-	struct conn *c = calloc(1, sizeof(*c));
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		addr_str(&ss, c->peer_addr, sizeof(c->peer_addr), &c->peer_port);
+		sl = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+			addr_str(&ss, c->local_addr, sizeof(c->local_addr), &c->local_port);
+		return;
+	}
+	const char *ip = getenv("TCPREMOTEIP"), *port = getenv("TCPREMOTEPORT");
+	const char *lip = getenv("TCPLOCALIP"), *lport = getenv("TCPLOCALPORT");
+	snprintf(c->peer_addr, sizeof(c->peer_addr), "%s", ip ? ip : "unknown");
+	c->peer_port = port ? (unsigned)atoi(port) : 0;
+	snprintf(c->local_addr, sizeof(c->local_addr), "%s", lip ? lip : "unknown");
+	c->local_port = lport ? (unsigned)atoi(lport) : 0;
+}
+
+static void conn_wio(struct loop_io *io, uint32_t events);
+
+int conn_accept2(int rfd, int wfd, const struct config *cfg)
+{
+	struct conn *c = calloc(1, sizeof(*c));
 	int one = 1;
 
 	if (c == NULL) {
-		close(fd);
+		close(rfd);
+		if (wfd != rfd)
+			close(wfd);
 		return -1;
 	}
 	c->cfg = cfg;
 	c->id = ++next_id;
 	c->handshaking = true;
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
-		addr_str(&ss, c->peer_addr, sizeof(c->peer_addr), &c->peer_port);
-	sl = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-		addr_str(&ss, c->local_addr, sizeof(c->local_addr), &c->local_port);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (tls_session_new(&c->tls, fd, &c->creds) < 0 || loop_add(&c->io, fd, EPOLLIN, conn_io) < 0) {
+	c->wfd = wfd;
+	c->wio.fd = -1;
+	addresses(c, rfd);
+	setsockopt(rfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (tls_session_new(&c->tls, rfd, wfd, &c->creds) < 0 ||
+	    loop_add(&c->io, rfd, EPOLLIN, conn_io) < 0 ||
+	    (wfd != rfd && loop_add(&c->wio, wfd, 0, conn_wio) < 0)) {
 		log_err("cannot set up a connection from %s", c->peer_addr);
+		loop_del(&c->io);
 		if (c->tls) {
 			gnutls_deinit(c->tls);
 			tls_release(c->creds);
 		}
-		close(fd);
+		close(rfd);
+		if (wfd != rfd)
+			close(wfd);
 		free(c);
 		return -1;
 	}
@@ -81,6 +109,22 @@ int conn_accept(int fd, const struct config *cfg)
 	all_conns = c;
 	nconns++;
 	return 0;
+}
+
+int conn_accept(int fd, const struct config *cfg)
+{
+	return conn_accept2(fd, fd, cfg);
+}
+
+/* Asks the loop to tell us when we may write (or only read). */
+static void want_write(struct conn *c, bool w)
+{
+	if (c->wfd != c->io.fd) {
+		loop_mod(&c->wio, w ? EPOLLOUT : 0);
+		loop_mod(&c->io, EPOLLIN);
+	} else {
+		loop_mod(&c->io, EPOLLIN | (w ? EPOLLOUT : 0));
+	}
 }
 
 unsigned long conn_count(void)
@@ -111,7 +155,7 @@ static int handshake(struct conn *c)
 	int rc = gnutls_handshake(c->tls);
 
 	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
-		loop_mod(&c->io, gnutls_record_get_direction(c->tls) ? EPOLLOUT : EPOLLIN);
+		want_write(c, gnutls_record_get_direction(c->tls) == 1);
 		return 1;
 	}
 	if (rc < 0) {
@@ -185,7 +229,7 @@ static int conn_flush(struct conn *c)
 			n = gnutls_record_send(c->tls, c->out.data + c->out.off, len);
 		}
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-			loop_mod(&c->io, EPOLLIN | EPOLLOUT);
+			want_write(c, true);
 			return 0;
 		}
 		if (n < 0)
@@ -195,7 +239,7 @@ static int conn_flush(struct conn *c)
 	}
 	if (h2_finished(c))
 		return -1;
-	loop_mod(&c->io, EPOLLIN);
+	want_write(c, false);
 	return 0;
 }
 
@@ -212,6 +256,7 @@ static void conn_io(struct loop_io *io, uint32_t events)
 				conn_close(c);
 			return;
 		}
+		events |= EPOLLIN; /* the client's first records may already be buffered */
 	}
 	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn_read(c) < 0) {
 		conn_close(c);
@@ -221,6 +266,11 @@ static void conn_io(struct loop_io *io, uint32_t events)
 		conn_close(c);
 }
 
+static void conn_wio(struct loop_io *io, uint32_t events)
+{
+	conn_io(&((struct conn *)((char *)io - offsetof(struct conn, wio)))->io, events);
+}
+
 static void conn_free(struct conn *c)
 {
 	while (c->streams)
@@ -228,9 +278,12 @@ static void conn_free(struct conn *c)
 	int fd = c->io.fd;
 	h2_session_free(c);
 	loop_del(&c->io);
+	loop_del(&c->wio);
 	gnutls_deinit(c->tls);
 	tls_release(c->creds);
 	close(fd);
+	if (c->wfd != fd)
+		close(c->wfd);
 	buf_free(&c->out);
 	if (c->prev)
 		c->prev->next = c->next;

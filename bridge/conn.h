@@ -16,7 +16,9 @@ struct stream;
 struct nghttp2_session;
 
 struct conn {
-	struct loop_io io;            /* first: the loop hands us &io */
+	struct loop_io io;            /* first: the loop hands us &io; reads */
+	struct loop_io wio;           /* writes, when they go to another fd (pipes) */
+	int wfd;                      /* == io.fd for a socket */
 	gnutls_session_t tls;
 	struct tls_creds *creds;      /* held while the session lives */
 	struct nghttp2_session *h2;
@@ -39,6 +41,11 @@ struct conn {
 /* Takes over an accepted socket: starts the TLS handshake. Returns 0 or -1
  * (the fd is closed either way on failure). */
 int conn_accept(int fd, const struct config *cfg);
+
+/* Takes over a connection read from rfd and written to wfd (--inetd: the
+ * same socket, or two pipes whose peer is named by TCPREMOTEIP/TCPREMOTEPORT
+ * as ucspi-tcp sets them). Returns 0 or -1 (fds closed on failure). */
+int conn_accept2(int rfd, int wfd, const struct config *cfg);
 
 /* Asks for the connection's pending HTTP/2 output to be written before the
  * loop sleeps. */

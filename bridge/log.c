@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 static const char *prog = "h2cgi";
 static int access_fd = -1;
 static const char *access_path, *error_path;
+static bool use_syslog;
 
 void log_init(const char *progname)
 {
@@ -31,9 +33,20 @@ static const char *level_name(int level)
 	}
 }
 
+void log_to_syslog(void)
+{
+	openlog(prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	use_syslog = true;
+}
+
 static void vlog(int level, const char *fmt, va_list ap)
 {
 	char line[2048];
+
+	if (use_syslog) {
+		vsyslog(level, fmt, ap);
+		return;
+	}
 	int n = snprintf(line, sizeof(line), "%s[%d]: %s: ", prog, (int)getpid(), level_name(level));
 	if (n < 0)
 		return;
@@ -93,6 +106,7 @@ int log_error_open(const char *path)
 	}
 	close(fd);
 	error_path = path;
+	use_syslog = false;
 	return 0;
 }
 

@@ -21,6 +21,10 @@ void fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), 
 /* Opens the access log ("-" is stderr); returns 0 or -1 with errno. */
 int log_access_open(const char *path);
 
+/* Sends the error log to syslog (facility daemon), for --inetd, where
+ * stderr may be the client's socket. */
+void log_to_syslog(void);
+
 /* Sends the error log to path (as our fd 2, so backends share it); returns 0
  * or -1 with errno. */
 int log_error_open(const char *path);

@@ -31,7 +31,9 @@ struct listener {
 };
 
 static struct config cfg;
-static struct listener listeners[CONFIG_MAX_LISTEN];
+#define MAX_LISTENERS 64
+static struct listener listeners[MAX_LISTENERS];
+static size_t nlisteners;
 static struct pool cgi_pool, app_pool;
 static bool have_cgi_pool, have_app_pool;
 static char run_dir[64];
@@ -71,7 +73,7 @@ static void on_accept(struct loop_io *io, uint32_t events)
 
 static void close_listeners(void)
 {
-	for (size_t i = 0; i < cfg.nlisten; i++) {
+	for (size_t i = 0; i < nlisteners; i++) {
 		int fd = listeners[i].io.fd;
 		loop_del(&listeners[i].io);
 		loop_timer_cancel(&listeners[i].pause);
@@ -155,8 +157,83 @@ static void sweep(struct loop_timer *t)
 static void before_sleep(void)
 {
 	conn_before_sleep();
-	if (draining && conn_count() == 0)
+	/* --inetd serves one connection: when it is gone, so are we */
+	if ((draining || cfg.inetd) && conn_count() == 0)
 		loop_stop();
+}
+
+static void add_listener(int fd, const char *spec)
+{
+	if (nlisteners == MAX_LISTENERS)
+		fatal(1, "too many listening sockets (at most %d)", MAX_LISTENERS);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	listeners[nlisteners].spec = spec;
+	if (loop_add(&listeners[nlisteners].io, fd, EPOLLIN, on_accept) < 0)
+		fatal(1, "%s: cannot watch fd %d: %s", spec, fd, strerror(errno));
+	nlisteners++;
+}
+
+static bool is_listening_socket(int fd)
+{
+	int on = 0;
+	socklen_t l = sizeof(on);
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l) == 0 && on;
+}
+
+/* Listening sockets handed over by a supervisor: systemd's LISTEN_FDS
+ * (sd_listen_fds(3): fds 3.. when LISTEN_PID is us), or inetd "wait" mode
+ * (a listening socket on fd 0). Returns how many were taken. */
+static size_t inherited_listeners(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	size_t n = 0;
+
+	if (pid && fds && (pid_t)atol(pid) == getpid()) {
+		long k = atol(fds);
+		for (long i = 0; i < k; i++) {
+			if (!is_listening_socket(3 + (int)i))
+				fatal(1, "LISTEN_FDS: fd %ld is not a listening socket", 3 + i);
+			add_listener(3 + (int)i, "LISTEN_FDS");
+			n++;
+		}
+		/* not for our children */
+		unsetenv("LISTEN_PID");
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_FDNAMES");
+	} else if (is_listening_socket(0)) {
+		int fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
+		int null = open("/dev/null", O_RDONLY);
+		if (fd < 0 || null < 0 || dup2(null, 0) < 0)
+			fatal(1, "inetd wait mode: %s", strerror(errno));
+		close(null);
+		add_listener(fd, "inetd (fd 0)");
+		n++;
+	}
+	return n;
+}
+
+/* --inetd: the connection is on fd 0 (and 1). Move it away from 0-2, where
+ * a stray write could reach the client, and put /dev/null there. */
+static void take_inetd_connection(int *rfd, int *wfd)
+{
+	struct stat st;
+
+	*rfd = fcntl(0, F_DUPFD_CLOEXEC, 3);
+	if (*rfd < 0)
+		fatal(1, "--inetd: no connection on fd 0: %s", strerror(errno));
+	if (fstat(*rfd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		*wfd = *rfd;
+	} else if ((*wfd = fcntl(1, F_DUPFD_CLOEXEC, 3)) < 0) {
+		fatal(1, "--inetd: fd 0 is not a socket and fd 1 is unusable: %s", strerror(errno));
+	}
+	int null = open("/dev/null", O_RDWR);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(1); /* nowhere to say it */
+	if (null > 2)
+		close(null);
+	fcntl(*rfd, F_SETFL, fcntl(*rfd, F_GETFL) | O_NONBLOCK);
+	fcntl(*wfd, F_SETFL, fcntl(*wfd, F_GETFL) | O_NONBLOCK);
 }
 
 /* Spawned pools live in a private directory (mode 0700) in TMPDIR. */
@@ -231,9 +308,19 @@ int main(int argc, char **argv)
 	int rc = config_parse(&cfg, argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	/* fds 0-2 must exist, or a socket could land on them */
-	for (int fd = open("/dev/null", O_RDWR); fd >= 0 && fd <= 2; fd = open("/dev/null", O_RDWR))
-		;
+	int inetd_rfd = -1, inetd_wfd = -1;
+	if (cfg.inetd) {
+		take_inetd_connection(&inetd_rfd, &inetd_wfd);
+		if (cfg.error_log == NULL)
+			log_to_syslog(); /* classic inetd: stderr is the client */
+	} else {
+		/* fds 0-2 must exist, or a socket could land on them */
+		int fd;
+		while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+			;
+		if (fd > 2)
+			close(fd);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	if (cfg.error_log && log_error_open(cfg.error_log) < 0)
 		fatal(1, "cannot open error log %s: %s", cfg.error_log, strerror(errno));
@@ -243,13 +330,14 @@ int main(int argc, char **argv)
 		fatal(1, "%s", err);
 	if (loop_init() < 0)
 		fatal(1, "epoll: %s", strerror(errno));
+	/* sockets from a supervisor replace the default listener */
+	if (!cfg.inetd && inherited_listeners() > 0 && !cfg.listen_given)
+		cfg.nlisten = 0;
 	for (size_t i = 0; i < cfg.nlisten; i++) {
 		int fd = listen_open(cfg.listen[i], err, sizeof(err));
 		if (fd < 0)
 			fatal(1, "%s", err);
-		listeners[i].spec = cfg.listen[i];
-		if (loop_add(&listeners[i].io, fd, EPOLLIN, on_accept) < 0)
-			fatal(1, "epoll: %s", strerror(errno));
+		add_listener(fd, cfg.listen[i]);
 	}
 
 	/* signals arrive through the loop; children get a clean mask before exec */
@@ -277,7 +365,9 @@ int main(int argc, char **argv)
 
 	loop_set_before_sleep(before_sleep);
 	loop_timer_set(&sweep_timer, 1000, sweep);
-	for (size_t i = 0; i < cfg.nlisten; i++) {
+	if (cfg.inetd && conn_accept2(inetd_rfd, inetd_wfd, &cfg) < 0)
+		fatal(1, "--inetd: cannot take the connection");
+	for (size_t i = 0; i < nlisteners; i++) {
 		/* the bound address: with port 0 the kernel picked one */
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);

@@ -1,7 +1,9 @@
 /* tls.c - GnuTLS credentials and server sessions. */
 #include "tls.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -128,7 +130,30 @@ int tls_reload(const char *cert, const char *key, char *err, size_t errlen)
 	return 0;
 }
 
-int tls_session_new(gnutls_session_t *s, int fd, struct tls_creds **held)
+/* Pipes (ucspi-style --inetd) need read(2)/write(2): GnuTLS's own transport
+ * uses recv(2)/send(2), which only work on sockets. */
+struct pipe_fds {
+	int r, w;
+};
+
+static ssize_t pipe_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
+{
+	const struct pipe_fds *f = p;
+	return read(f->r, buf, len);
+}
+
+static ssize_t pipe_push(gnutls_transport_ptr_t p, const void *buf, size_t len)
+{
+	const struct pipe_fds *f = p;
+	return write(f->w, buf, len);
+}
+
+static int pipe_errno(gnutls_transport_ptr_t p)
+{
+	return errno;
+}
+
+int tls_session_new(gnutls_session_t *s, int rfd, int wfd, struct tls_creds **held)
 {
 	static const gnutls_datum_t alpn[] = {{(unsigned char *)"h2", 2}};
 
@@ -141,7 +166,17 @@ int tls_session_new(gnutls_session_t *s, int fd, struct tls_creds **held)
 		*s = NULL;
 		return -1;
 	}
-	gnutls_transport_set_int(*s, fd);
+	if (rfd == wfd) {
+		gnutls_transport_set_int(*s, rfd);
+	} else {
+		static struct pipe_fds fds; /* --inetd: one connection per process */
+		fds.r = rfd;
+		fds.w = wfd;
+		gnutls_transport_set_ptr(*s, &fds);
+		gnutls_transport_set_pull_function(*s, pipe_pull);
+		gnutls_transport_set_push_function(*s, pipe_push);
+		gnutls_transport_set_errno_function(*s, pipe_errno);
+	}
 	gnutls_handshake_set_timeout(*s, 0);
 	current->refs++;
 	*held = current;

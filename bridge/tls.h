@@ -14,9 +14,10 @@ int tls_init(const char *cert, const char *key, const char *priority, char *err,
  * live on while a session holds them. */
 struct tls_creds;
 
-/* Creates a non-blocking server session on fd offering ALPN h2, holding the
- * current credentials in *held; returns 0 or -1. */
-int tls_session_new(gnutls_session_t *s, int fd, struct tls_creds **held);
+/* Creates a non-blocking server session reading rfd and writing wfd (the
+ * same socket, or two pipes) offering ALPN h2, holding the current
+ * credentials in *held; returns 0 or -1. */
+int tls_session_new(gnutls_session_t *s, int rfd, int wfd, struct tls_creds **held);
 
 /* Drops a session's hold on its credentials (after gnutls_deinit). */
 void tls_release(struct tls_creds *c);

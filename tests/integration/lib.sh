@@ -109,3 +109,19 @@ done_testing() {
 }
 
 CURL="curl -sk --http2 --max-time 30"
+
+# free_port: an unused loopback TCP port (for tools that cannot take port 0)
+free_port() {
+    "$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT: until something listens there (5 s at most)
+wait_port() {
+    i=0
+    while [ $i -lt 100 ]; do
+        "$PYTHON3" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    return 1
+}
