@@ -16,7 +16,8 @@ enum {
 	O_CERT = 256, O_KEY, O_CGI_DIR, O_CGI_PREFIX, O_CGI_RUNNER, O_SPAWN, O_PROCS, O_FASTCGI,
 	O_DOCROOT, O_ACCESS_LOG, O_SCRIPT_TIMEOUT, O_MAX_BODY, O_STREAM_BUFFER, O_QUEUE,
 	O_QUEUE_TIMEOUT, O_TLS_PRIORITY, O_MAX_STREAMS, O_MAX_HEADER, O_GRACE, O_IDLE_TIMEOUT,
-	O_HEADER_TIMEOUT, O_ERROR_LOG, O_INETD,
+	O_HEADER_TIMEOUT, O_ERROR_LOG, O_INETD, O_WINDOW, O_CONN_WINDOW, O_MAX_FRAME,
+	O_MAX_HEADER_LIST,
 };
 
 static const struct option longopts[] = {
@@ -36,7 +37,11 @@ static const struct option longopts[] = {
 	{"max-body", required_argument, NULL, O_MAX_BODY},
 	{"stream-buffer", required_argument, NULL, O_STREAM_BUFFER},
 	{"max-header-block", required_argument, NULL, O_MAX_HEADER},
-	{"max-streams", required_argument, NULL, O_MAX_STREAMS},
+	{"max-concurrent-streams", required_argument, NULL, O_MAX_STREAMS},
+	{"initial-window-size", required_argument, NULL, O_WINDOW},
+	{"connection-window-size", required_argument, NULL, O_CONN_WINDOW},
+	{"max-frame-size", required_argument, NULL, O_MAX_FRAME},
+	{"max-header-list-size", required_argument, NULL, O_MAX_HEADER_LIST},
 	{"queue", required_argument, NULL, O_QUEUE},
 	{"queue-timeout", required_argument, NULL, O_QUEUE_TIMEOUT},
 	{"grace", required_argument, NULL, O_GRACE},
@@ -57,7 +62,9 @@ void config_usage(void)
 	      "             [--spawn 'CMD ARGS' | --fastcgi unix:PATH|HOST:PORT] [--procs N]\n"
 	      "             [--docroot DIR] [--access-log FILE|-] [--script-timeout SEC]\n"
 	      "             [--max-body BYTES] [--stream-buffer BYTES] [--max-header-block BYTES]\n"
-	      "             [--max-streams N] [--queue N] [--queue-timeout SEC]\n"
+	      "             [--max-concurrent-streams N] [--initial-window-size BYTES]\n"
+	      "             [--connection-window-size BYTES] [--max-frame-size BYTES]\n"
+	      "             [--max-header-list-size BYTES] [--queue N] [--queue-timeout SEC]\n"
 	      "             [--grace SEC] [--idle-timeout SEC] [--header-timeout SEC]\n"
 	      "             [--error-log FILE] [--tls-priority STRING] [--cgi-runner PATH]\n"
 	      "             [--verbose] [--help] [--version]\n"
@@ -105,6 +112,13 @@ int config_parse(struct config *c, int argc, char **argv)
 	c->max_body = 1024LL * 1024 * 1024;
 	c->stream_buffer = 64 * 1024;
 	c->max_header_block = 64 * 1024;
+	c->max_header_list = 64 * 1024;
+	/* for speed: a window large enough to keep uploads streaming over a
+	 * fast link without waiting for WINDOW_UPDATE, frames larger than
+	 * nghttp2's 16 KB default so that big uploads cost fewer frames */
+	c->window = 256 * 1024;
+	c->conn_window = 4 * 1024 * 1024;
+	c->max_frame = 64 * 1024;
 	c->max_streams = 100;
 	c->queue_max = 1024;
 	c->queue_timeout = 30;
@@ -158,7 +172,6 @@ int config_parse(struct config *c, int argc, char **argv)
 			c->max_body = v;
 			break;
 		case O_STREAM_BUFFER:
-			/* also the HTTP/2 stream window: RFC 9113 §6.9.2 caps it at 2^31-1 */
 			if (parse_size(optarg, 16384, 16 * 1024 * 1024, &v))
 				return bad("--stream-buffer", optarg, "expected 16k..16m");
 			c->stream_buffer = (size_t)v;
@@ -170,8 +183,30 @@ int config_parse(struct config *c, int argc, char **argv)
 			break;
 		case O_MAX_STREAMS:
 			if (parse_size(optarg, 1, 10000, &v))
-				return bad("--max-streams", optarg, "expected 1..10000");
+				return bad("--max-concurrent-streams", optarg, "expected 1..10000");
 			c->max_streams = (int)v;
+			break;
+		case O_WINDOW:
+			/* RFC 9113 §6.9.2: at most 2^31-1 */
+			if (parse_size(optarg, 1024, 1LL << 30, &v))
+				return bad("--initial-window-size", optarg, "expected 1k..1g");
+			c->window = (size_t)v;
+			break;
+		case O_CONN_WINDOW:
+			if (parse_size(optarg, 65535, 1LL << 30, &v))
+				return bad("--connection-window-size", optarg, "expected 65535..1g");
+			c->conn_window = (size_t)v;
+			break;
+		case O_MAX_FRAME:
+			/* RFC 9113 §6.5.2: 2^14..2^24-1 */
+			if (parse_size(optarg, 16384, 16777215, &v))
+				return bad("--max-frame-size", optarg, "expected 16384..16777215");
+			c->max_frame = (size_t)v;
+			break;
+		case O_MAX_HEADER_LIST:
+			if (parse_size(optarg, 1024, 16 * 1024 * 1024, &v))
+				return bad("--max-header-list-size", optarg, "expected 1k..16m");
+			c->max_header_list = (size_t)v;
 			break;
 		case O_QUEUE:
 			if (parse_size(optarg, 0, 1000000, &v))

@@ -22,8 +22,12 @@ struct config {
 	int procs;
 	int script_timeout;       /* seconds */
 	long long max_body;       /* bytes */
-	size_t stream_buffer;     /* bytes: per-stream buffer and HTTP/2 stream window */
-	size_t max_header_block;  /* bytes: request headers, and each CGI header block */
+	size_t stream_buffer;     /* bytes: per-stream response buffer */
+	size_t max_header_block;  /* bytes: each CGI response header block */
+	size_t max_header_list;   /* bytes: request header block (SETTINGS_MAX_HEADER_LIST_SIZE) */
+	size_t window;            /* SETTINGS_INITIAL_WINDOW_SIZE: request body per stream */
+	size_t conn_window;       /* connection window: request body per connection */
+	size_t max_frame;         /* SETTINGS_MAX_FRAME_SIZE */
 	int max_streams;          /* SETTINGS_MAX_CONCURRENT_STREAMS */
 	int queue_max;            /* requests waiting for a busy pool */
 	int queue_timeout;        /* seconds */

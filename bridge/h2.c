@@ -11,8 +11,6 @@
 #include "loop.h"
 #include "stream.h"
 
-#define CONN_WINDOW_STREAMS 16 /* connection window = this many stream buffers */
-
 static int on_begin_headers(nghttp2_session *ss, const nghttp2_frame *f, void *u)
 {
 	struct conn *c = u;
@@ -146,15 +144,16 @@ int h2_session_new(struct conn *c)
 
 	nghttp2_settings_entry iv[] = {
 		{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, (uint32_t)cfg->max_streams},
-		{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, (uint32_t)cfg->stream_buffer},
-		{NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)cfg->max_header_block},
+		{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, (uint32_t)cfg->window},
+		{NGHTTP2_SETTINGS_MAX_FRAME_SIZE, (uint32_t)cfg->max_frame},
+		{NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)cfg->max_header_list},
 		{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
 	};
 	if (nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0])) != 0)
 		return -1;
 	/* the connection window bounds the request body held per connection */
 	if (nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0,
-						  (int32_t)(cfg->stream_buffer * CONN_WINDOW_STREAMS)) != 0)
+						  (int32_t)cfg->conn_window) != 0)
 		return -1;
 	return 0;
 }

@@ -83,7 +83,7 @@ int stream_on_header(struct stream *s, const uint8_t *name, size_t nl, const uin
 
 	if (s->hdr_overflow)
 		return 0;
-	if (buf_used(&s->hbuf) + nl + vl + 2 > cfg_of(s)->max_header_block) {
+	if (buf_used(&s->hbuf) + nl + vl + 2 > cfg_of(s)->max_header_list) {
 		s->hdr_overflow = true; /* answered with 431 once the block is complete */
 		return 0;
 	}
@@ -698,7 +698,7 @@ void stream_on_request(struct stream *s, bool end_stream)
 	s->got_request = true;
 	s->req_done = end_stream;
 	if (s->hdr_overflow) {
-		stream_fail(s, 431, "request header block over --max-header-block");
+		stream_fail(s, 431, "request header block over --max-header-list-size");
 		return;
 	}
 	if (s->method < 0 || s->path < 0) {

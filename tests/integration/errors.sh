@@ -44,9 +44,17 @@ $CURL -o "$WORK/slow.out" "$URL/cgi-bin/slow.cgi?5"
 rc=$?
 is "$rc:$(cat "$WORK/slow.out")" "92:started" "timeout after the headers: the stream is reset (curl exit 92), partial body"
 
-# 431: a header block over --max-header-block
+# 431: a header block over --max-header-list-size
+stop_h2cgi
+start_h2cgi --cgi-dir "$D" --procs 1 --max-header-list-size 2k
+big=$(head -c 3000 /dev/zero | tr '\0' x)
+is "$(code -H "X-Big: $big" "$URL/cgi-bin/hello.cgi")" "431" "header block over --max-header-list-size: 431"
+like "$(cat "$ERRLOG")" "431: request header block over --max-header-list-size" "431 logged"
+# 502: a CGI header block over --max-header-block
+printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\nX-Big: %%04000d\\r\\n\\r\\nx" 0\n' > "$D/bighdr.cgi"
+chmod 755 "$D/bighdr.cgi"
 stop_h2cgi
 start_h2cgi --cgi-dir "$D" --procs 1 --max-header-block 2k
-big=$(head -c 3000 /dev/zero | tr '\0' x)
-is "$(code -H "X-Big: $big" "$URL/cgi-bin/hello.cgi")" "431" "header block over --max-header-block: 431"
+is "$(code "$URL/cgi-bin/bighdr.cgi")" "502" "CGI header block over --max-header-block: 502"
+like "$(cat "$ERRLOG")" "502: malformed CGI response: header block too large" "502 logged"
 done_testing

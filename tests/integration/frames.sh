@@ -2,11 +2,26 @@
 # HTTP/2 details seen by nghttp: our SETTINGS, flow control on responses.
 . "$(dirname "$0")/lib.sh"
 need nghttp
-start_h2cgi --cgi-dir "$CGI" --procs 1 --max-streams 50 --stream-buffer 32k --max-header-block 16k
+# the defaults, chosen for speed
+start_h2cgi --cgi-dir "$CGI" --procs 1
 out=$(nghttp -v "$URL/cgi-bin/hello.cgi" 2>&1)
-like "$out" "SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):50" "SETTINGS_MAX_CONCURRENT_STREAMS from --max-streams"
-like "$out" "SETTINGS_INITIAL_WINDOW_SIZE\(0x04\):32768" "SETTINGS_INITIAL_WINDOW_SIZE from --stream-buffer"
-like "$out" "SETTINGS_MAX_HEADER_LIST_SIZE\(0x06\):16384" "SETTINGS_MAX_HEADER_LIST_SIZE from --max-header-block"
+like "$out" "SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100" "default SETTINGS_MAX_CONCURRENT_STREAMS 100"
+like "$out" "SETTINGS_INITIAL_WINDOW_SIZE\(0x04\):262144" "default SETTINGS_INITIAL_WINDOW_SIZE 256k"
+like "$out" "SETTINGS_MAX_FRAME_SIZE\(0x05\):65536" "default SETTINGS_MAX_FRAME_SIZE 64k"
+like "$out" "SETTINGS_MAX_HEADER_LIST_SIZE\(0x06\):65536" "default SETTINGS_MAX_HEADER_LIST_SIZE 64k"
+like "$out" "recv WINDOW_UPDATE frame <length=4, flags=0x00, stream_id=0>
+ *\(window_size_increment=4128769\)" "default connection window 4m (65535 + 4128769)"
+stop_h2cgi
+
+# each from its option
+start_h2cgi --cgi-dir "$CGI" --procs 1 --max-concurrent-streams 50 --initial-window-size 32k \
+    --connection-window-size 1m --max-frame-size 20000 --max-header-list-size 16k --stream-buffer 32k
+out=$(nghttp -v "$URL/cgi-bin/hello.cgi" 2>&1)
+like "$out" "SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):50" "SETTINGS_MAX_CONCURRENT_STREAMS from --max-concurrent-streams"
+like "$out" "SETTINGS_INITIAL_WINDOW_SIZE\(0x04\):32768" "SETTINGS_INITIAL_WINDOW_SIZE from --initial-window-size"
+like "$out" "SETTINGS_MAX_FRAME_SIZE\(0x05\):20000" "SETTINGS_MAX_FRAME_SIZE from --max-frame-size"
+like "$out" "SETTINGS_MAX_HEADER_LIST_SIZE\(0x06\):16384" "SETTINGS_MAX_HEADER_LIST_SIZE from --max-header-list-size"
+like "$out" "\(window_size_increment=983041\)" "connection window from --connection-window-size (65535 + 983041 = 1m)"
 # a client window of 16 KB: the 1 MB response still arrives, paced by WINDOW_UPDATEs
 out=$(nghttp -w 14 -W 14 "$URL/cgi-bin/download.cgi?1048576" | wc -c)
 is "$out" "1048576" "1 MB through a 16 KB client window"
