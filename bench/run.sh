@@ -15,5 +15,5 @@ RUN=${RUN:-/tmp/h2cgi-peers}
 export RUN
 export H2CGI="$BUILD/bridge/h2cgi"
 # same pool as the peers (hello.fcgi x 2 via spawn-fcgi), own CGI runner x 2
-export H2CGI_ARGS="--fastcgi unix:$RUN/hello.sock --cgi-dir $PEERS/www/cgi-bin --procs 2 --cgi-runner $BUILD/backends/h2cgi-cgi"
+export H2CGI_ARGS="--fastcgi unix:$RUN/hello.sock --cgi-dir $PEERS/www/cgi-bin --procs 2 --cgi-runner $BUILD/backends/h2cgi-cgi --allow-root-backends"
 exec bash "$PEERS/run.sh" "${1:-3}"

@@ -17,7 +17,7 @@ enum {
 	O_DOCROOT, O_ACCESS_LOG, O_SCRIPT_TIMEOUT, O_MAX_BODY, O_STREAM_BUFFER, O_QUEUE,
 	O_QUEUE_TIMEOUT, O_TLS_PRIORITY, O_MAX_STREAMS, O_MAX_HEADER, O_GRACE, O_IDLE_TIMEOUT,
 	O_HEADER_TIMEOUT, O_ERROR_LOG, O_INETD, O_WINDOW, O_CONN_WINDOW, O_MAX_FRAME,
-	O_MAX_HEADER_LIST,
+	O_MAX_HEADER_LIST, O_USER, O_GROUP, O_ALLOW_ROOT,
 };
 
 static const struct option longopts[] = {
@@ -49,6 +49,9 @@ static const struct option longopts[] = {
 	{"header-timeout", required_argument, NULL, O_HEADER_TIMEOUT},
 	{"error-log", required_argument, NULL, O_ERROR_LOG},
 	{"inetd", no_argument, NULL, O_INETD},
+	{"user", required_argument, NULL, O_USER},
+	{"group", required_argument, NULL, O_GROUP},
+	{"allow-root-backends", no_argument, NULL, O_ALLOW_ROOT},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -67,6 +70,7 @@ void config_usage(void)
 	      "             [--max-header-list-size BYTES] [--queue N] [--queue-timeout SEC]\n"
 	      "             [--grace SEC] [--idle-timeout SEC] [--header-timeout SEC]\n"
 	      "             [--error-log FILE] [--tls-priority STRING] [--cgi-runner PATH]\n"
+	      "             [--user USER [--group GROUP]] [--allow-root-backends]\n"
 	      "             [--verbose] [--help] [--version]\n"
 	      "See h2cgi(8).\n",
 	      stderr);
@@ -138,6 +142,9 @@ int config_parse(struct config *c, int argc, char **argv)
 			c->listen_given = true;
 			break;
 		case O_INETD: c->inetd = true; break;
+		case O_USER: c->user = optarg; break;
+		case O_GROUP: c->group = optarg; break;
+		case O_ALLOW_ROOT: c->allow_root_backends = true; break;
 		case O_CERT: c->cert = optarg; break;
 		case O_KEY: c->key = optarg; break;
 		case O_TLS_PRIORITY: c->tls_priority = optarg; break;
@@ -258,6 +265,11 @@ int config_parse(struct config *c, int argc, char **argv)
 	}
 	if (!c->spawn && !c->fastcgi && !c->cgi_dir) {
 		fprintf(stderr, "h2cgi: nothing to serve: give --cgi-dir, --spawn or --fastcgi\n");
+		config_usage();
+		return 64;
+	}
+	if (c->group && !c->user) {
+		fprintf(stderr, "h2cgi: --group needs --user\n");
 		config_usage();
 		return 64;
 	}

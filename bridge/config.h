@@ -35,6 +35,8 @@ struct config {
 	int idle_timeout;         /* seconds without a stream or a frame */
 	int header_timeout;       /* seconds for a handshake or a request header block */
 	const char *error_log;    /* file for the error log, or NULL for stderr */
+	const char *user, *group; /* --user/--group: privileges after start-up */
+	bool allow_root_backends;
 	bool listen_given;        /* --listen was on the command line */
 	bool inetd;               /* --inetd: one connection on fd 0 (and 1) */
 	bool verbose;

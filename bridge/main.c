@@ -1,6 +1,8 @@
 /* main.c - h2cgi: start-up, listeners, signals, the pools. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -236,6 +238,46 @@ static void take_inetd_connection(int *rfd, int *wfd)
 	fcntl(*wfd, F_SETFL, fcntl(*wfd, F_GETFL) | O_NONBLOCK);
 }
 
+/* --user/--group: after the listeners are bound and the keys read, h2cgi
+ * and the backends it spawns run as this user; spawning backends as root
+ * needs --allow-root-backends. */
+static void drop_privileges(void)
+{
+	bool spawns = cfg.cgi_dir || cfg.spawn;
+
+	if (cfg.user == NULL) {
+		if (geteuid() == 0 && spawns && !cfg.allow_root_backends)
+			fatal(1, "refusing to run backends as root: give --user USER "
+				 "(or --allow-root-backends)");
+		return;
+	}
+	errno = 0;
+	struct passwd *pw = getpwnam(cfg.user);
+	if (pw == NULL)
+		fatal(1, "--user %s: %s", cfg.user, errno ? strerror(errno) : "no such user");
+	uid_t uid = pw->pw_uid;
+	gid_t gid = pw->pw_gid;
+	if (cfg.group) {
+		errno = 0;
+		struct group *gr = getgrnam(cfg.group);
+		if (gr == NULL)
+			fatal(1, "--group %s: %s", cfg.group, errno ? strerror(errno) : "no such group");
+		gid = gr->gr_gid;
+	}
+	if (uid == 0 && spawns && !cfg.allow_root_backends)
+		fatal(1, "--user %s is root: refusing to run backends as root (--allow-root-backends)",
+		      cfg.user);
+	if (run_dir[0] && chown(run_dir, uid, gid) < 0)
+		fatal(1, "chown %s: %s", run_dir, strerror(errno));
+	if (geteuid() == 0 && (initgroups(pw->pw_name, gid) < 0 || setgid(gid) < 0))
+		fatal(1, "--user %s: cannot set groups: %s", cfg.user, strerror(errno));
+	if (setuid(uid) < 0)
+		fatal(1, "--user %s: %s", cfg.user, strerror(errno));
+	if (uid != 0 && setuid(0) == 0)
+		fatal(1, "--user %s: privileges could be regained", cfg.user);
+	log_info("running as user %s (uid %u, gid %u)", cfg.user, (unsigned)uid, (unsigned)gid);
+}
+
 /* Spawned pools live in a private directory (mode 0700) in TMPDIR. */
 static const char *make_run_dir(void)
 {
@@ -249,22 +291,28 @@ static const char *make_run_dir(void)
 	return run_dir;
 }
 
+/* The CGI directory and runner, checked before privileges are dropped so
+ * that the error names them. */
+static void check_cgi_dir(void)
+{
+	static char abs_dir[PATH_MAX];
+	struct stat st;
+
+	if (cfg.cgi_dir == NULL)
+		return;
+	errno = 0;
+	if (stat(cfg.cgi_dir, &st) < 0 || !S_ISDIR(st.st_mode) || realpath(cfg.cgi_dir, abs_dir) == NULL)
+		fatal(1, "--cgi-dir %s: %s", cfg.cgi_dir, errno ? strerror(errno) : "not a directory");
+	cfg.cgi_dir = abs_dir; /* SCRIPT_FILENAME is absolute */
+	if (access(cfg.cgi_runner, X_OK) < 0)
+		fatal(1, "CGI runner %s: %s (see --cgi-runner)", cfg.cgi_runner, strerror(errno));
+}
+
 static void start_pools(void)
 {
 	char err[512], cmd[PATH_MAX * 2 + 64];
 
 	if (cfg.cgi_dir) {
-		static char abs_dir[PATH_MAX];
-		struct stat st;
-		errno = 0;
-		if (stat(cfg.cgi_dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
-		    realpath(cfg.cgi_dir, abs_dir) == NULL)
-			fatal(1, "--cgi-dir %s: %s", cfg.cgi_dir,
-			      errno ? strerror(errno) : "not a directory");
-		cfg.cgi_dir = abs_dir; /* SCRIPT_FILENAME is absolute */
-		if (access(cfg.cgi_runner, X_OK) < 0)
-			fatal(1, "CGI runner %s: %s (see --cgi-runner)", cfg.cgi_runner,
-			      strerror(errno));
 		/* the runner gets its directory as an argument, never from a request */
 		snprintf(cmd, sizeof(cmd), "exec '%s' --root '%s' --timeout %d", cfg.cgi_runner,
 			 cfg.cgi_dir, cfg.script_timeout);
@@ -354,7 +402,9 @@ int main(int argc, char **argv)
 
 	const char *tmp = getenv("TMPDIR");
 	stream_env.spool_dir = tmp ? tmp : "/tmp";
+	check_cgi_dir();
 	make_run_dir();
+	drop_privileges();
 	start_pools();
 	stream_env.cgi_dir = cfg.cgi_dir;
 	stream_env.docroot = cfg.docroot;

@@ -6,5 +6,8 @@ cd "$(dirname "$0")/.."
 [ -x configure ] || autoreconf -fi
 [ -f Makefile ] || ./configure
 make -j2
+# as root (the Quick start), the example scripts run as root too: say so
+root=
+[ "$(id -u)" = 0 ] && root=--allow-root-backends
 exec bridge/h2cgi --listen '[::]:8443' --cgi-dir examples/cgi --cgi-runner backends/h2cgi-cgi \
-    --access-log - "$@"
+    --access-log - $root "$@"

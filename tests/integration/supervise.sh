@@ -3,7 +3,7 @@
 # tcpserver, xinetd, inetd "wait" mode, and ucspi-style pipes.
 . "$(dirname "$0")/lib.sh"
 need curl
-ARGS="--cgi-dir $CGI --cgi-runner $RUNNER --procs 1"
+ARGS="--cgi-dir $CGI --cgi-runner $RUNNER --procs 1 $ROOTOPT"
 
 if command -v systemd-socket-activate >/dev/null; then
     P=$(free_port)
