@@ -138,6 +138,10 @@ static void on_signal(struct loop_io *io, uint32_t events)
 		}
 		case SIGHUP:
 			reload();
+			if (have_cgi_pool)
+				pool_restart(&cgi_pool);
+			if (have_app_pool)
+				pool_restart(&app_pool);
 			break;
 		case SIGUSR1:
 			if (log_reopen() == 0)

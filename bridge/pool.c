@@ -42,7 +42,6 @@ static void pool_base(struct pool *p, const char *name)
 {
 	memset(p, 0, sizeof(*p));
 	p->name = name;
-	p->listen_fd = -1;
 	p->qmax = 1024;
 	p->qtimeout = 30;
 }
@@ -81,7 +80,7 @@ int pool_external(struct pool *p, const char *name, const char *addr, char *err,
 
 /* In the child: fd 0 is the pool socket, fd 1 /dev/null, fd 2 our stderr;
  * it dies with us (PR_SET_PDEATHSIG), so a SIGKILLed master leaves no orphans. */
-static void child_exec(struct pool *p, pid_t parent)
+static void child_exec(struct pool *p, struct pool_gen *g, pid_t parent)
 {
 	sigset_t none;
 
@@ -90,7 +89,7 @@ static void child_exec(struct pool *p, pid_t parent)
 	signal(SIGPIPE, SIG_DFL);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
 		_exit(1);
-	if (dup2(p->listen_fd, 0) < 0)
+	if (dup2(g->listen_fd, 0) < 0)
 		_exit(1);
 	int null = open("/dev/null", O_WRONLY);
 	if (null < 0 || dup2(null, 1) < 0)
@@ -101,7 +100,7 @@ static void child_exec(struct pool *p, pid_t parent)
 	_exit(127);
 }
 
-static int start_proc(struct pool *p, struct proc *pr)
+static int start_proc(struct pool *p, struct pool_gen *g, struct proc *pr)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -111,64 +110,139 @@ static int start_proc(struct pool *p, struct proc *pr)
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(p, parent);
+		child_exec(p, g, parent);
 	pr->pid = pid;
 	pr->started = loop_now();
 	return 0;
 }
 
+static void gen_free(struct pool_gen *g)
+{
+	if (g->listen_fd >= 0)
+		close(g->listen_fd);
+	if (g->sock_path)
+		unlink(g->sock_path);
+	free(g->sock_path);
+	free(g->procs);
+	free(g);
+}
+
+/* A new socket (dir/name.N.sock) with nprocs children on it; p->addr points
+ * at it afterwards. Returns NULL with err filled. */
+static struct pool_gen *gen_new(struct pool *p, int nprocs, char *err, size_t errlen)
+{
+	char path[256];
+	struct pool_gen *g = calloc(1, sizeof(*g));
+
+	if (g == NULL || (g->procs = calloc((size_t)nprocs, sizeof(*g->procs))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(g);
+		return NULL;
+	}
+	g->id = ++p->ngen;
+	g->nprocs = nprocs;
+	g->listen_fd = -1;
+	snprintf(path, sizeof(path), "%s/%s.%d.sock", p->dir, p->name, g->id);
+	struct sockaddr_storage old = p->addr;
+	socklen_t oldlen = p->addrlen;
+	if (unix_addr(p, path, err, errlen) < 0 || (g->sock_path = strdup(path)) == NULL)
+		goto fail;
+	/* CLOEXEC: children get it as fd 0 through dup2, which clears the flag
+	 * on the copy; the original must not leak into other children. The
+	 * backlog is the pool size: when it is full, connect() says EAGAIN and
+	 * requests wait in our queue. */
+	g->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (g->listen_fd < 0 || bind(g->listen_fd, (struct sockaddr *)&p->addr, p->addrlen) < 0 ||
+	    listen(g->listen_fd, nprocs) < 0) {
+		snprintf(err, errlen, "pool socket %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	for (int i = 0; i < nprocs; i++)
+		if (start_proc(p, g, &g->procs[i]) < 0) {
+			snprintf(err, errlen, "cannot start %s", p->cmd);
+			for (int k = 0; k < i; k++)
+				kill(g->procs[k].pid, SIGTERM); /* reaped by SIGCHLD */
+			goto fail;
+		}
+	return g;
+fail:
+	p->addr = old;
+	p->addrlen = oldlen;
+	gen_free(g);
+	return NULL;
+}
+
 int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, const char *dir,
 	       char *err, size_t errlen)
 {
-	char path[256];
-
 	pool_base(p, name);
-	snprintf(path, sizeof(path), "%s/%s.sock", dir, name);
-	if (unix_addr(p, path, err, errlen) < 0)
-		return -1;
-	p->sock_path = strdup(path);
 	p->cmd = strdup(cmd);
-	p->procs = calloc((size_t)nprocs, sizeof(*p->procs));
-	p->nprocs = nprocs;
-	if (!p->sock_path || !p->cmd || !p->procs) {
+	p->dir = strdup(dir);
+	if (!p->cmd || !p->dir) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	/* not CLOEXEC: children get it as fd 0 through dup2, which clears the flag
-	 * on the copy; the original must not leak into other children. */
-	p->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (p->listen_fd < 0 || bind(p->listen_fd, (struct sockaddr *)&p->addr, p->addrlen) < 0 ||
-	    listen(p->listen_fd, nprocs) < 0) {
-		snprintf(err, errlen, "pool socket %s: %s", path, strerror(errno));
+	if ((p->gen = gen_new(p, nprocs, err, errlen)) == NULL)
 		return -1;
-	}
-	for (int i = 0; i < nprocs; i++)
-		if (start_proc(p, &p->procs[i]) < 0) {
-			snprintf(err, errlen, "cannot start %s", cmd);
-			return -1;
-		}
 	log_info("pool %s: started %d x %s", name, nprocs, cmd);
 	return 0;
 }
 
-int pool_connect(struct pool *p, int *fd)
+/* Asks every child of a retired generation to stop (reaped by SIGCHLD). */
+static void gen_stop(struct pool *p, struct pool_gen *g)
+{
+	for (int i = 0; i < g->nprocs; i++)
+		if (g->procs[i].pid > 0)
+			kill(g->procs[i].pid, SIGTERM);
+	log_info("pool %s: generation %d done, stopping its backends", p->name, g->id);
+}
+
+int pool_restart(struct pool *p)
+{
+	char err[256];
+
+	if (p->cmd == NULL)
+		return 0;
+	struct pool_gen *old = p->gen, *g = gen_new(p, old->nprocs, err, sizeof(err));
+	if (g == NULL) {
+		log_err("pool %s: restart failed, keeping the running backends: %s", p->name, err);
+		return -1;
+	}
+	p->gen = g;
+	/* nobody new reaches the old socket; its backends finish what they have */
+	close(old->listen_fd);
+	old->listen_fd = -1;
+	unlink(old->sock_path);
+	old->next = p->retired;
+	p->retired = old;
+	log_info("pool %s: restarted as generation %d; generation %d finishes %u requests", p->name,
+		 g->id, old->id, old->active);
+	if (old->active == 0)
+		gen_stop(p, old);
+	return 0;
+}
+
+int pool_connect(struct pool *p, int *fd, struct pool_gen **gen)
 {
 	int s = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int rc = 0;
 
+	*gen = NULL;
 	if (s < 0)
 		return -1;
-	if (connect(s, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
-		*fd = s;
-		return 0;
+	if (connect(s, (struct sockaddr *)&p->addr, p->addrlen) < 0) {
+		if (errno != EINPROGRESS) {
+			int e = errno;
+			close(s);
+			errno = e;
+			return -1;
+		}
+		rc = 1;
 	}
-	if (errno == EINPROGRESS) {
-		*fd = s;
-		return 1;
-	}
-	int e = errno;
-	close(s);
-	errno = e;
-	return -1;
+	*fd = s;
+	if ((*gen = p->gen) != NULL)
+		(*gen)->active++;
+	return rc;
 }
 
 static void arm(struct pool *p)
@@ -241,8 +315,10 @@ static void drain_queue(struct pool *p)
 	}
 }
 
-void pool_release(struct pool *p)
+void pool_release(struct pool *p, struct pool_gen *gen)
 {
+	if (gen != NULL && --gen->active == 0 && gen != p->gen)
+		gen_stop(p, gen);
 	if (p->qhead)
 		drain_queue(p);
 }
@@ -253,10 +329,10 @@ static void pool_tick(struct loop_timer *t)
 	uint64_t now = loop_now();
 	bool pending = false;
 
-	for (int i = 0; i < p->nprocs; i++) {
-		struct proc *pr = &p->procs[i];
+	for (int i = 0; p->gen && i < p->gen->nprocs; i++) {
+		struct proc *pr = &p->gen->procs[i];
 		if (pr->pid == 0 && pr->restart_at <= now)
-			start_proc(p, pr);
+			start_proc(p, p->gen, pr);
 		if (pr->pid == 0)
 			pending = true;
 	}
@@ -265,10 +341,38 @@ static void pool_tick(struct loop_timer *t)
 		loop_timer_set(&p->timer, RETRY_MS, pool_tick);
 }
 
+/* A retired generation's child exited; the generation goes with its last. */
+static bool reap_retired(struct pool *p, pid_t pid)
+{
+	for (struct pool_gen **gp = &p->retired; *gp; gp = &(*gp)->next) {
+		struct pool_gen *g = *gp;
+		int alive = 0;
+		bool mine = false;
+		for (int i = 0; i < g->nprocs; i++) {
+			if (g->procs[i].pid == pid) {
+				g->procs[i].pid = 0;
+				mine = true;
+			}
+			alive += g->procs[i].pid > 0;
+		}
+		if (!mine)
+			continue;
+		if (alive == 0) {
+			*gp = g->next;
+			log_info("pool %s: generation %d stopped", p->name, g->id);
+			gen_free(g);
+		}
+		return true;
+	}
+	return false;
+}
+
 bool pool_reap(struct pool *p, pid_t pid, int status)
 {
-	for (int i = 0; i < p->nprocs; i++) {
-		struct proc *pr = &p->procs[i];
+	if (reap_retired(p, pid))
+		return true;
+	for (int i = 0; p->gen && i < p->gen->nprocs; i++) {
+		struct proc *pr = &p->gen->procs[i];
 		if (pr->pid != pid)
 			continue;
 		uint64_t now = loop_now(), lived = now - pr->started;
@@ -293,32 +397,45 @@ bool pool_reap(struct pool *p, pid_t pid, int status)
 	return false;
 }
 
-void pool_stop(struct pool *p)
+/* TERM, a second to go, then KILL; waits for every child of g. */
+static void gen_kill(struct pool_gen *g)
 {
 	int alive = 0;
 
-	for (int i = 0; i < p->nprocs; i++)
-		if (p->procs[i].pid > 0) {
-			kill(p->procs[i].pid, SIGTERM);
+	for (int i = 0; i < g->nprocs; i++)
+		if (g->procs[i].pid > 0) {
+			kill(g->procs[i].pid, SIGTERM);
 			alive++;
 		}
 	for (int tries = 0; alive && tries < 100; tries++) {
-		for (int i = 0; i < p->nprocs; i++)
-			if (p->procs[i].pid > 0 && waitpid(p->procs[i].pid, NULL, WNOHANG) != 0) {
-				p->procs[i].pid = 0;
+		for (int i = 0; i < g->nprocs; i++)
+			if (g->procs[i].pid > 0 && waitpid(g->procs[i].pid, NULL, WNOHANG) != 0) {
+				g->procs[i].pid = 0;
 				alive--;
 			}
 		if (alive)
 			usleep(10000);
 	}
-	for (int i = 0; i < p->nprocs; i++)
-		if (p->procs[i].pid > 0) {
-			kill(p->procs[i].pid, SIGKILL);
-			waitpid(p->procs[i].pid, NULL, 0);
-			p->procs[i].pid = 0;
+	for (int i = 0; i < g->nprocs; i++)
+		if (g->procs[i].pid > 0) {
+			kill(g->procs[i].pid, SIGKILL);
+			waitpid(g->procs[i].pid, NULL, 0);
+			g->procs[i].pid = 0;
 		}
-	if (p->listen_fd >= 0)
-		close(p->listen_fd);
-	if (p->sock_path)
-		unlink(p->sock_path);
+}
+
+void pool_stop(struct pool *p)
+{
+	while (p->retired) {
+		struct pool_gen *g = p->retired;
+		p->retired = g->next;
+		gen_kill(g);
+		gen_free(g);
+	}
+	if (p->gen) {
+		gen_kill(p->gen);
+		gen_free(p->gen);
+		p->gen = NULL;
+	}
+	loop_timer_cancel(&p->timer);
 }

@@ -19,15 +19,27 @@ struct proc {
 	unsigned long long started, restart_at; /* loop_now() ms */
 };
 
+/* One set of spawned backends on one socket. SIGHUP starts a new
+ * generation; the old one finishes the requests it has, then stops. */
+struct pool_gen {
+	int id;
+	int listen_fd;                /* the socket given to children as fd 0 */
+	char *sock_path;
+	struct proc *procs;
+	int nprocs;
+	unsigned active;              /* backend connections open to it */
+	struct pool_gen *next;        /* retired generations */
+};
+
 struct pool {
 	const char *name;             /* for logs: "cgi" or "app" */
 	struct sockaddr_storage addr; /* where to connect */
 	socklen_t addrlen;
 	char *cmd;                    /* spawned: /bin/sh -c command; NULL for external */
-	int listen_fd;                /* spawned: the socket given to children as fd 0 */
-	char *sock_path;
-	struct proc *procs;
-	int nprocs;
+	char *dir;                    /* spawned: where the sockets live */
+	struct pool_gen *gen;         /* spawned: the current generation */
+	struct pool_gen *retired;     /* spawned: generations finishing their requests */
+	int ngen;
 	struct stream *qhead, *qtail; /* requests waiting for a backend */
 	int qlen, qmax;
 	int qtimeout;                 /* seconds */
@@ -44,8 +56,10 @@ int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, co
 	       char *err, size_t errlen);
 
 /* Starts a non-blocking connection; returns 0 (connected), 1 (in progress),
- * -1 with errno EAGAIN when every backend is busy, or -1 with another errno. */
-int pool_connect(struct pool *p, int *fd);
+ * -1 with errno EAGAIN when every backend is busy, or -1 with another errno.
+ * *gen is the generation connected to (NULL for external servers); hand it
+ * back to pool_release() when the connection ends. */
+int pool_connect(struct pool *p, int *fd, struct pool_gen **gen);
 
 /* Queues s until a backend frees up; returns 0, or -1 when the queue is full. */
 int pool_enqueue(struct pool *p, struct stream *s);
@@ -53,14 +67,21 @@ int pool_enqueue(struct pool *p, struct stream *s);
 /* Takes s out of the queue (if it is there). */
 void pool_dequeue(struct pool *p, struct stream *s);
 
-/* Tells p a backend connection ended, so a queued request may go. */
-void pool_release(struct pool *p);
+/* Tells p a backend connection to gen ended, so a queued request may go
+ * (and a retired generation with nothing left to do may stop). */
+void pool_release(struct pool *p, struct pool_gen *gen);
+
+/* Graceful restart (SIGHUP): a new generation of backends takes new
+ * requests; the old one stops once its requests are done. No-op for an
+ * external server. Returns 0, or -1 (the old generation stays). */
+int pool_restart(struct pool *p);
 
 /* Handles a child's exit (from SIGCHLD); restarts it with backoff. Returns
  * true when pid belonged to p. */
 bool pool_reap(struct pool *p, pid_t pid, int status);
 
-/* Stops every child (TERM, then KILL after a second) and removes the socket. */
+/* Stops every child of every generation (TERM, then KILL after a second)
+ * and removes the sockets. */
 void pool_stop(struct pool *p);
 
 #endif

@@ -299,7 +299,8 @@ static void up_close(struct stream *s)
 	s->up_open = false;
 	s->up_done = true;
 	s->connecting = false;
-	pool_release(s->pool);
+	pool_release(s->pool, s->gen);
+	s->gen = NULL;
 }
 
 static void spool_close(struct stream *s)
@@ -658,7 +659,7 @@ int stream_connect(struct stream *s)
 
 	if (s->dead || s->conn->dead)
 		return 0;
-	int rc = pool_connect(s->pool, &fd);
+	int rc = pool_connect(s->pool, &fd, &s->gen);
 	if (rc < 0) {
 		if (errno == EAGAIN)
 			return 1;

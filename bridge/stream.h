@@ -15,6 +15,7 @@
 
 struct conn;
 struct pool;
+struct pool_gen;
 
 /* Pools and limits the streams use; set once by main. */
 struct stream_env {
@@ -60,6 +61,7 @@ struct stream {
 	size_t unconsumed;            /* body bytes in up_out not yet given back */
 	struct route route;
 	struct pool *pool;
+	struct pool_gen *gen;         /* the backend generation connected to */
 	int redirects;
 	char *redir_target;           /* after a local redirect (RFC 3875 §6.2.2) */
 

@@ -57,6 +57,44 @@ is "$($CURL -o /dev/null -w '%{http_code}' "$URL/cgi-bin/hello.cgi")" "503" "--q
 like "$(cat "$ERRLOG")" "503: every backend is busy and the queue is full" "503 logged"
 wait $BG
 
+# SIGHUP restarts the pool gracefully: the request in flight finishes on
+# its old backend, new requests go to new backends, the old ones then stop
+stop_h2cgi
+D=$WORK/hup
+mkdir -p "$D"
+cp "$CGI/slow.cgi" "$D/"
+printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\necho $PPID\n' > "$D/runner.cgi"
+chmod 755 "$D/runner.cgi"
+start_h2cgi --cgi-dir "$D" --procs 2
+old=$(children "$PID" | sort | tr '\n' ' ')
+like "$old" "^[0-9]+ [0-9]+ $" "two backends before SIGHUP"
+$CURL -o "$WORK/inflight" "$URL/cgi-bin/slow.cgi?2" &
+C=$!
+sleep 0.5
+kill -HUP "$PID"
+sleep 0.3
+r=$($CURL "$URL/cgi-bin/runner.cgi")
+T=$((T + 1))
+case " $old" in *" $r "*) echo "not ok $T - after SIGHUP a new backend serves ($r is old)"; FAILS=$((FAILS + 1)) ;;
+*) echo "ok $T - after SIGHUP a new backend serves ($r)" ;; esac
+wait $C
+is "$(cat "$WORK/inflight" | tr '\n' ' ')" "started done " "the request in flight finished on its old backend"
+i=0
+while [ $i -lt 100 ]; do
+    left=
+    for k in $old; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
+    [ -z "$left" ] && break
+    sleep 0.05
+    i=$((i + 1))
+done
+is "$left" "" "then the old backends stopped"
+is "$(children "$PID" | wc -l)" "2" "two backends after SIGHUP"
+like "$(cat "$ERRLOG")" "pool cgi: restarted as generation 2; generation 1 finishes 1 requests" "restart logged"
+like "$(cat "$ERRLOG")" "pool cgi: generation 1 stopped" "old generation's end logged"
+T=$((T + 1)); if grep -q "backend [0-9]* .*restarting" "$ERRLOG"; then echo "not ok $T - retired backends are not restarted"; FAILS=$((FAILS + 1)); else echo "ok $T - retired backends are not restarted"; fi
+stop_h2cgi
+start_h2cgi --cgi-dir "$CGI" --procs 1 --queue 0
+
 # SIGKILL of the master leaves no backend behind
 kids=$(children "$PID")
 kill -9 "$PID"
