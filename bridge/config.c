@@ -17,7 +17,7 @@ enum {
 	O_DOCROOT, O_ACCESS_LOG, O_SCRIPT_TIMEOUT, O_MAX_BODY, O_STREAM_BUFFER, O_QUEUE,
 	O_QUEUE_TIMEOUT, O_TLS_PRIORITY, O_MAX_STREAMS, O_MAX_HEADER, O_GRACE, O_IDLE_TIMEOUT,
 	O_HEADER_TIMEOUT, O_ERROR_LOG, O_INETD, O_WINDOW, O_CONN_WINDOW, O_MAX_FRAME,
-	O_MAX_HEADER_LIST, O_USER, O_GROUP, O_ALLOW_ROOT,
+	O_MAX_HEADER_LIST, O_USER, O_GROUP, O_ALLOW_ROOT, O_CLEARTEXT,
 };
 
 static const struct option longopts[] = {
@@ -49,6 +49,7 @@ static const struct option longopts[] = {
 	{"header-timeout", required_argument, NULL, O_HEADER_TIMEOUT},
 	{"error-log", required_argument, NULL, O_ERROR_LOG},
 	{"inetd", no_argument, NULL, O_INETD},
+	{"cleartext", no_argument, NULL, O_CLEARTEXT},
 	{"user", required_argument, NULL, O_USER},
 	{"group", required_argument, NULL, O_GROUP},
 	{"allow-root-backends", no_argument, NULL, O_ALLOW_ROOT},
@@ -60,7 +61,7 @@ static const struct option longopts[] = {
 
 void config_usage(void)
 {
-	fputs("usage: h2cgi [--listen ADDR:PORT]... | --inetd] [--cert FILE --key FILE]\n"
+	fputs("usage: h2cgi [--listen ADDR:PORT]... | --inetd] [--cleartext | --cert FILE --key FILE]\n"
 	      "             [--cgi-dir DIR [--cgi-prefix /cgi-bin/]]\n"
 	      "             [--spawn 'CMD ARGS' | --fastcgi unix:PATH|HOST:PORT] [--procs N]\n"
 	      "             [--docroot DIR] [--access-log FILE|-] [--script-timeout SEC]\n"
@@ -142,6 +143,7 @@ int config_parse(struct config *c, int argc, char **argv)
 			c->listen_given = true;
 			break;
 		case O_INETD: c->inetd = true; break;
+		case O_CLEARTEXT: c->cleartext = true; break;
 		case O_USER: c->user = optarg; break;
 		case O_GROUP: c->group = optarg; break;
 		case O_ALLOW_ROOT: c->allow_root_backends = true; break;
@@ -270,6 +272,11 @@ int config_parse(struct config *c, int argc, char **argv)
 	}
 	if (c->group && !c->user) {
 		fprintf(stderr, "h2cgi: --group needs --user\n");
+		config_usage();
+		return 64;
+	}
+	if (c->cleartext && c->cert) {
+		fprintf(stderr, "h2cgi: --cleartext serves without TLS: no --cert/--key\n");
 		config_usage();
 		return 64;
 	}

@@ -39,6 +39,7 @@ struct config {
 	bool allow_root_backends;
 	bool listen_given;        /* --listen was on the command line */
 	bool inetd;               /* --inetd: one connection on fd 0 (and 1) */
+	bool cleartext;           /* --cleartext: no TLS; h2c and HTTP/1.1 */
 	bool verbose;
 };
 

@@ -25,6 +25,7 @@ static unsigned long nconns;
 static unsigned long long next_id;
 
 static void conn_io(struct loop_io *io, uint32_t events);
+static int deliver(struct conn *c, const uint8_t *data, size_t n);
 
 static void addr_str(const struct sockaddr_storage *ss, char *out, size_t len, unsigned *port)
 {
@@ -82,12 +83,13 @@ int conn_accept2(int rfd, int wfd, const struct config *cfg)
 	}
 	c->cfg = cfg;
 	c->id = ++next_id;
-	c->handshaking = true;
+	c->cleartext = cfg->cleartext;
+	c->handshaking = !c->cleartext;
 	c->wfd = wfd;
 	c->wio.fd = -1;
 	addresses(c, rfd);
 	setsockopt(rfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (tls_session_new(&c->tls, rfd, wfd, &c->creds) < 0 ||
+	if ((!c->cleartext && tls_session_new(&c->tls, rfd, wfd, &c->creds) < 0) ||
 	    loop_add(&c->io, rfd, EPOLLIN, conn_io) < 0 ||
 	    (wfd != rfd && loop_add(&c->wio, wfd, 0, conn_wio) < 0)) {
 		log_err("cannot set up a connection from %s", c->peer_addr);
@@ -150,6 +152,60 @@ void conn_schedule_flush(struct conn *c)
 	dirty_list = c;
 }
 
+/* The protocol is known: from ALPN, or from the first bytes in cleartext. */
+static int start_proto(struct conn *c, enum conn_proto proto)
+{
+	c->proto = proto;
+	if (proto == PROTO_H1) {
+		/* HTTP/1.1 is not served yet: close cleanly */
+		log_info("%s:%u: client did not negotiate h2 (ALPN); closing", c->peer_addr,
+			 c->peer_port);
+		if (c->tls)
+			gnutls_bye(c->tls, GNUTLS_SHUT_WR);
+		return -1;
+	}
+	if (h2_session_new(c) < 0) {
+		log_err("%s:%u: cannot create the HTTP/2 session", c->peer_addr, c->peer_port);
+		return -1;
+	}
+	return 0;
+}
+
+/* Cleartext: HTTP/2 with prior knowledge starts with the connection preface
+ * (RFC 9113 §3.4); anything else is HTTP/1.x. */
+static int sniff(struct conn *c, const uint8_t *data, size_t n)
+{
+	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+	const size_t plen = sizeof(preface) - 1;
+
+	if (buf_append(&c->in, data, n) < 0)
+		return -1;
+	size_t have = buf_used(&c->in), cmp = have < plen ? have : plen;
+	bool match = memcmp(c->in.data + c->in.off, preface, cmp) == 0;
+	if (match && have < plen)
+		return 0; /* wait for the rest of the preface */
+	if (start_proto(c, match ? PROTO_H2 : PROTO_H1) < 0)
+		return -1;
+	struct buf held = c->in;
+	memset(&c->in, 0, sizeof(c->in));
+	int rc = deliver(c, held.data + held.off, buf_used(&held));
+	buf_free(&held);
+	return rc;
+}
+
+/* Received application bytes go to the connection's protocol. */
+static int deliver(struct conn *c, const uint8_t *data, size_t n)
+{
+	switch (c->proto) {
+	case PROTO_NONE:
+		return sniff(c, data, n);
+	case PROTO_H2:
+		return h2_recv(c, data, n);
+	default:
+		return -1;
+	}
+}
+
 static int handshake(struct conn *c)
 {
 	int rc = gnutls_handshake(c->tls);
@@ -165,50 +221,87 @@ static int handshake(struct conn *c)
 		return -1;
 	}
 	c->handshaking = false;
-	if (!tls_is_h2(c->tls)) {
-		/* HTTP/1.1 is not served yet: close cleanly (TLS close_notify) */
-		log_info("%s:%u: client did not negotiate h2 (ALPN); closing", c->peer_addr,
-			 c->peer_port);
-		gnutls_bye(c->tls, GNUTLS_SHUT_WR);
-		return -1;
-	}
-	if (h2_session_new(c) < 0) {
-		log_err("%s:%u: cannot create the HTTP/2 session", c->peer_addr, c->peer_port);
-		return -1;
-	}
-	return 0;
+	return start_proto(c, tls_is_h2(c->tls) ? PROTO_H2 : PROTO_H1);
 }
 
-/* Reads and feeds TLS records until the socket is dry; -1 to close. */
+/* Reads from the transport: >0 bytes, 0 at the end, -2 when it would block,
+ * -1 on an error. */
+static ssize_t xrecv(struct conn *c, uint8_t *buf, size_t len)
+{
+	for (;;) {
+		if (c->tls == NULL) {
+			ssize_t n = read(c->io.fd, buf, len);
+			if (n >= 0)
+				return n;
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? -2 : -1;
+		}
+		ssize_t n = gnutls_record_recv(c->tls, buf, len);
+		if (n >= 0)
+			return n;
+		if (n == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (n == GNUTLS_E_AGAIN)
+			return -2;
+		if (n != GNUTLS_E_PREMATURE_TERMINATION && c->cfg->verbose)
+			log_info("%s:%u: TLS receive: %s", c->peer_addr, c->peer_port,
+				 gnutls_strerror((int)n));
+		return -1;
+	}
+}
+
+/* Reads until the transport is dry; -1 to close. */
 static int conn_read(struct conn *c)
 {
 	static uint8_t in[TLS_RECORD + 1024];
 
 	for (int i = 0; i < 64; i++) {
-		ssize_t n = gnutls_record_recv(c->tls, in, sizeof(in));
-		if (n > 0) {
-			c->last_read = loop_now();
-			if (h2_recv(c, in, (size_t)n) < 0)
-				return -1;
-			continue;
-		}
-		if (n == GNUTLS_E_AGAIN)
+		ssize_t n = xrecv(c, in, sizeof(in));
+		if (n == -2)
 			return 0;
-		if (n == GNUTLS_E_INTERRUPTED)
-			continue;
-		if (n != 0 && n != GNUTLS_E_PREMATURE_TERMINATION && c->cfg->verbose)
-			log_info("%s:%u: TLS receive: %s", c->peer_addr, c->peer_port,
-				 gnutls_strerror((int)n));
-		return -1; /* EOF or error */
+		if (n <= 0)
+			return -1; /* EOF or error */
+		c->last_read = loop_now();
+		if (deliver(c, in, (size_t)n) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-/* Moves nghttp2's output through TLS; returns -1 to close. */
+/* Writes from c->out: >0 bytes taken, -2 when it would block, -1 on error.
+ * GnuTLS wants an interrupted record retried as such (send_pending). */
+static ssize_t xsend(struct conn *c)
+{
+	size_t len = buf_used(&c->out) < TLS_RECORD ? buf_used(&c->out) : TLS_RECORD;
+	ssize_t n;
+
+	if (c->tls == NULL) {
+		n = write(c->wfd, c->out.data + c->out.off, buf_used(&c->out));
+		if (n >= 0)
+			return n;
+		return errno == EAGAIN || errno == EINTR ? -2 : -1;
+	}
+	if (c->send_pending) {
+		n = gnutls_record_send(c->tls, NULL, 0);
+	} else {
+		c->send_pending = len;
+		n = gnutls_record_send(c->tls, c->out.data + c->out.off, len);
+	}
+	if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+		return -2;
+	if (n < 0)
+		return -1;
+	n = (ssize_t)c->send_pending;
+	c->send_pending = 0;
+	return n;
+}
+
+/* Moves the protocol's output through the transport; returns -1 to close. */
 static int conn_flush(struct conn *c)
 {
 	for (;;) {
-		while (buf_used(&c->out) < OUT_HIGH) {
+		while (c->proto == PROTO_H2 && buf_used(&c->out) < OUT_HIGH) {
 			const uint8_t *p;
 			ssize_t n = h2_send(c, &p);
 			if (n < 0)
@@ -220,24 +313,16 @@ static int conn_flush(struct conn *c)
 		}
 		if (buf_used(&c->out) == 0 && c->send_pending == 0)
 			break;
-		ssize_t n;
-		if (c->send_pending) {
-			n = gnutls_record_send(c->tls, NULL, 0); /* retry the interrupted record */
-		} else {
-			size_t len = buf_used(&c->out) < TLS_RECORD ? buf_used(&c->out) : TLS_RECORD;
-			c->send_pending = len;
-			n = gnutls_record_send(c->tls, c->out.data + c->out.off, len);
-		}
-		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+		ssize_t n = xsend(c);
+		if (n == -2) {
 			want_write(c, true);
 			return 0;
 		}
 		if (n < 0)
 			return -1;
-		buf_consume(&c->out, c->send_pending);
-		c->send_pending = 0;
+		buf_consume(&c->out, (size_t)n);
 	}
-	if (h2_finished(c))
+	if (c->proto == PROTO_H2 && h2_finished(c))
 		return -1;
 	want_write(c, false);
 	return 0;
@@ -279,8 +364,11 @@ static void conn_free(struct conn *c)
 	h2_session_free(c);
 	loop_del(&c->io);
 	loop_del(&c->wio);
-	gnutls_deinit(c->tls);
-	tls_release(c->creds);
+	if (c->tls) {
+		gnutls_deinit(c->tls);
+		tls_release(c->creds);
+	}
+	buf_free(&c->in);
 	close(fd);
 	if (c->wfd != fd)
 		close(c->wfd);

@@ -15,6 +15,12 @@ struct config;
 struct stream;
 struct nghttp2_session;
 
+enum conn_proto {
+	PROTO_NONE, /* cleartext, first bytes not seen yet */
+	PROTO_H2,
+	PROTO_H1,
+};
+
 struct conn {
 	struct loop_io io;            /* first: the loop hands us &io; reads */
 	struct loop_io wio;           /* writes, when they go to another fd (pipes) */
@@ -24,6 +30,9 @@ struct conn {
 	struct nghttp2_session *h2;
 	const struct config *cfg;
 	bool handshaking, dead, dirty;
+	bool cleartext;               /* no TLS (--cleartext) */
+	enum conn_proto proto;
+	struct buf in;                /* bytes read before the protocol is known */
 	size_t send_pending;          /* bytes of an interrupted gnutls_record_send */
 	struct buf out;               /* HTTP/2 bytes waiting for TLS */
 	struct stream *streams;       /* live streams */

@@ -113,7 +113,8 @@ static void reload(void)
 	char err[1024];
 
 	if (cfg.cert == NULL) {
-		log_info("SIGHUP: no --cert/--key to reload");
+		if (!cfg.cleartext)
+			log_info("SIGHUP: no --cert/--key to reload");
 		return;
 	}
 	if (tls_reload(cfg.cert, cfg.key, err, sizeof(err)) < 0)
@@ -378,7 +379,7 @@ int main(int argc, char **argv)
 		fatal(1, "cannot open error log %s: %s", cfg.error_log, strerror(errno));
 	if (cfg.access_log && log_access_open(cfg.access_log) < 0)
 		fatal(1, "cannot open access log %s: %s", cfg.access_log, strerror(errno));
-	if (tls_init(cfg.cert, cfg.key, cfg.tls_priority, err, sizeof(err)) < 0)
+	if (!cfg.cleartext && tls_init(cfg.cert, cfg.key, cfg.tls_priority, err, sizeof(err)) < 0)
 		fatal(1, "%s", err);
 	if (loop_init() < 0)
 		fatal(1, "epoll: %s", strerror(errno));
@@ -436,8 +437,9 @@ int main(int argc, char **argv)
 				port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 			}
 		}
-		log_info("listening on %s%s%s:%u (TLS, ALPN h2)", ss.ss_family == AF_INET6 ? "[" : "",
-			 host, ss.ss_family == AF_INET6 ? "]" : "", port);
+		log_info("listening on %s%s%s:%u (%s)", ss.ss_family == AF_INET6 ? "[" : "",
+			 host, ss.ss_family == AF_INET6 ? "]" : "", port,
+			 cfg.cleartext ? "cleartext" : "TLS");
 	}
 	if (loop_run() < 0) {
 		log_err("event loop: %s", strerror(errno));
@@ -448,6 +450,7 @@ int main(int argc, char **argv)
 	conn_before_sleep(); /* frees them: their streams release the backends */
 	stop_pools();
 	log_info("stopped");
-	tls_deinit();
+	if (!cfg.cleartext)
+		tls_deinit();
 	return exit_code;
 }

@@ -198,7 +198,7 @@ static int build_request(struct stream *s)
 	}
 	struct cgi_request r = {
 		.method = req_method(s),
-		.scheme = "https",
+		.scheme = s->conn->cleartext ? "http" : "https",
 		.authority = hval(s, s->authority),
 		.uri = req_target(s),
 		.query = rt->query,
@@ -215,7 +215,7 @@ static int build_request(struct stream *s)
 		.content_length = s->redir_target ? -1 : s->content_length,
 		.hdrs = hv,
 		.nhdr = nh,
-		.https = true,
+		.https = !s->conn->cleartext,
 	};
 	uint8_t begin[16];
 	fcgi_begin_request(begin, 1, FCGI_RESPONDER, 0);
