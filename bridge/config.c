@@ -17,7 +17,7 @@ enum {
 	O_DOCROOT, O_ACCESS_LOG, O_SCRIPT_TIMEOUT, O_MAX_BODY, O_STREAM_BUFFER, O_QUEUE,
 	O_QUEUE_TIMEOUT, O_TLS_PRIORITY, O_MAX_STREAMS, O_MAX_HEADER, O_GRACE, O_IDLE_TIMEOUT,
 	O_HEADER_TIMEOUT, O_ERROR_LOG, O_INETD, O_WINDOW, O_CONN_WINDOW, O_MAX_FRAME,
-	O_MAX_HEADER_LIST, O_USER, O_GROUP, O_ALLOW_ROOT, O_CLEARTEXT,
+	O_MAX_HEADER_LIST, O_USER, O_GROUP, O_ALLOW_ROOT, O_CLEARTEXT, O_ALT_SVC,
 };
 
 static const struct option longopts[] = {
@@ -50,6 +50,7 @@ static const struct option longopts[] = {
 	{"error-log", required_argument, NULL, O_ERROR_LOG},
 	{"inetd", no_argument, NULL, O_INETD},
 	{"cleartext", no_argument, NULL, O_CLEARTEXT},
+	{"alt-svc", required_argument, NULL, O_ALT_SVC},
 	{"user", required_argument, NULL, O_USER},
 	{"group", required_argument, NULL, O_GROUP},
 	{"allow-root-backends", no_argument, NULL, O_ALLOW_ROOT},
@@ -72,6 +73,7 @@ void config_usage(void)
 	      "             [--grace SEC] [--idle-timeout SEC] [--header-timeout SEC]\n"
 	      "             [--error-log FILE] [--tls-priority STRING] [--cgi-runner PATH]\n"
 	      "             [--user USER [--group GROUP]] [--allow-root-backends]\n"
+	      "             [--alt-svc VALUE]\n"
 	      "             [--verbose] [--help] [--version]\n"
 	      "See h2cgi(8).\n",
 	      stderr);
@@ -144,6 +146,12 @@ int config_parse(struct config *c, int argc, char **argv)
 			break;
 		case O_INETD: c->inetd = true; break;
 		case O_CLEARTEXT: c->cleartext = true; break;
+		case O_ALT_SVC:
+			for (const char *p = optarg; *p; p++)
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					return bad("--alt-svc", optarg, "control character");
+			c->alt_svc = optarg;
+			break;
 		case O_USER: c->user = optarg; break;
 		case O_GROUP: c->group = optarg; break;
 		case O_ALLOW_ROOT: c->allow_root_backends = true; break;

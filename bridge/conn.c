@@ -13,11 +13,11 @@
 
 #include "config.h"
 #include "h2.h"
+#include "proto.h"
 #include "log.h"
 #include "stream.h"
 #include "tls.h"
 
-#define OUT_HIGH 65536     /* stop asking nghttp2 for more above this */
 #define TLS_RECORD 16384
 
 static struct conn *dirty_list, *dead_list, *all_conns;
@@ -121,11 +121,13 @@ int conn_accept(int fd, const struct config *cfg)
 /* Asks the loop to tell us when we may write (or only read). */
 static void want_write(struct conn *c, bool w)
 {
+	uint32_t in = c->read_paused ? 0 : EPOLLIN;
+
 	if (c->wfd != c->io.fd) {
 		loop_mod(&c->wio, w ? EPOLLOUT : 0);
-		loop_mod(&c->io, EPOLLIN);
+		loop_mod(&c->io, in);
 	} else {
-		loop_mod(&c->io, EPOLLIN | (w ? EPOLLOUT : 0));
+		loop_mod(&c->io, in | (w ? EPOLLOUT : 0));
 	}
 }
 
@@ -156,16 +158,9 @@ void conn_schedule_flush(struct conn *c)
 static int start_proto(struct conn *c, enum conn_proto proto)
 {
 	c->proto = proto;
-	if (proto == PROTO_H1) {
-		/* HTTP/1.1 is not served yet: close cleanly */
-		log_info("%s:%u: client did not negotiate h2 (ALPN); closing", c->peer_addr,
-			 c->peer_port);
-		if (c->tls)
-			gnutls_bye(c->tls, GNUTLS_SHUT_WR);
-		return -1;
-	}
-	if (h2_session_new(c) < 0) {
-		log_err("%s:%u: cannot create the HTTP/2 session", c->peer_addr, c->peer_port);
+	c->ops = proto == PROTO_H2 ? &h2_proto : &h1_proto;
+	if (c->ops->start(c) < 0) {
+		log_err("%s:%u: cannot start %s", c->peer_addr, c->peer_port, c->ops->name);
 		return -1;
 	}
 	return 0;
@@ -199,10 +194,8 @@ static int deliver(struct conn *c, const uint8_t *data, size_t n)
 	switch (c->proto) {
 	case PROTO_NONE:
 		return sniff(c, data, n);
-	case PROTO_H2:
-		return h2_recv(c, data, n);
 	default:
-		return -1;
+		return c->ops->recv(c, data, n);
 	}
 }
 
@@ -256,7 +249,7 @@ static int conn_read(struct conn *c)
 {
 	static uint8_t in[TLS_RECORD + 1024];
 
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < 64 && !c->read_paused; i++) {
 		ssize_t n = xrecv(c, in, sizeof(in));
 		if (n == -2)
 			return 0;
@@ -301,16 +294,8 @@ static ssize_t xsend(struct conn *c)
 static int conn_flush(struct conn *c)
 {
 	for (;;) {
-		while (c->proto == PROTO_H2 && buf_used(&c->out) < OUT_HIGH) {
-			const uint8_t *p;
-			ssize_t n = h2_send(c, &p);
-			if (n < 0)
-				return -1;
-			if (n == 0)
-				break;
-			if (buf_append(&c->out, p, (size_t)n) < 0)
-				return -1;
-		}
+		if (c->ops && c->ops->fill(c) < 0)
+			return -1;
 		if (buf_used(&c->out) == 0 && c->send_pending == 0)
 			break;
 		ssize_t n = xsend(c);
@@ -322,7 +307,7 @@ static int conn_flush(struct conn *c)
 			return -1;
 		buf_consume(&c->out, (size_t)n);
 	}
-	if (c->proto == PROTO_H2 && h2_finished(c))
+	if (c->ops && c->ops->finished(c))
 		return -1;
 	want_write(c, false);
 	return 0;
@@ -361,7 +346,8 @@ static void conn_free(struct conn *c)
 	while (c->streams)
 		stream_on_close(c->streams, H2_INTERNAL_ERROR);
 	int fd = c->io.fd;
-	h2_session_free(c);
+	if (c->ops)
+		c->ops->free(c);
 	loop_del(&c->io);
 	loop_del(&c->wio);
 	if (c->tls) {
@@ -413,7 +399,7 @@ void conn_sweep(unsigned header_timeout, unsigned idle_timeout)
 				log_info("%s:%u: idle for --idle-timeout; closing", c->peer_addr,
 					 c->peer_port);
 			c->goaway = true;
-			h2_goaway(c);
+			c->ops->goaway(c);
 			conn_schedule_flush(c);
 		}
 	}
@@ -429,7 +415,7 @@ void conn_shutdown_all(void)
 			continue;
 		}
 		c->goaway = true;
-		h2_goaway(c);
+		c->ops->goaway(c);
 		conn_schedule_flush(c);
 	}
 }

@@ -11,8 +11,11 @@
 #include "buf.h"
 #include "loop.h"
 
+#define CONN_OUT_HIGH 65536 /* stop producing output above this */
+
 struct config;
 struct stream;
+struct h1;
 struct nghttp2_session;
 
 enum conn_proto {
@@ -32,6 +35,10 @@ struct conn {
 	bool handshaking, dead, dirty;
 	bool cleartext;               /* no TLS (--cleartext) */
 	enum conn_proto proto;
+	const struct proto_ops *ops;  /* once the protocol is known */
+	struct h1 *h1;                /* HTTP/1.1 state */
+	bool close_after_flush;       /* HTTP/1.x: close once c->out is written */
+	bool read_paused;             /* HTTP/1.x: input buffer full */
 	struct buf in;                /* bytes read before the protocol is known */
 	size_t send_pending;          /* bytes of an interrupted gnutls_record_send */
 	struct buf out;               /* HTTP/2 bytes waiting for TLS */

@@ -1,5 +1,6 @@
 /* h2.c - nghttp2 server session callbacks and response submission. */
 #include "h2.h"
+#include "proto.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +115,7 @@ static int send_data(nghttp2_session *ss, nghttp2_frame *f, const uint8_t *frame
 	return 0;
 }
 
-int h2_session_new(struct conn *c)
+static int h2_start(struct conn *c)
 {
 	nghttp2_session_callbacks *cb;
 	nghttp2_option *opt;
@@ -158,7 +159,54 @@ int h2_session_new(struct conn *c)
 	return 0;
 }
 
-int h2_recv(struct conn *c, const uint8_t *data, size_t len)
+/* base64url without padding (RFC 4648 §5), as HTTP2-Settings carries it;
+ * returns the decoded length or -1. */
+static long b64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char ch = in[i];
+		int v = ch >= 'A' && ch <= 'Z'	 ? ch - 'A'
+			: ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
+			: ch >= '0' && ch <= '9' ? ch - '0' + 52
+			: ch == '-'		 ? 62
+			: ch == '_'		 ? 63
+			: ch == '='		 ? -2
+						 : -1;
+		if (v == -2)
+			break;
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o == cap)
+				return -1;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return (long)o;
+}
+
+int h2_upgrade(struct conn *c, const char *settings_b64, size_t len, struct stream *s, bool head)
+{
+	uint8_t settings[1024];
+	long n = b64url_decode(settings_b64, len, settings, sizeof(settings));
+
+	if (n < 0 || n % 6 != 0 || h2_start(c) < 0)
+		return -1;
+	/* RFC 7540 §3.2: the request that carried the upgrade is stream 1 */
+	if (nghttp2_session_upgrade2(c->h2, settings, (size_t)n, head, s) != 0)
+		return -1;
+	s->id = 1;
+	return 0;
+}
+
+static int h2_recv(struct conn *c, const uint8_t *data, size_t len)
 {
 	ssize_t n = nghttp2_session_mem_recv(c->h2, data, len);
 
@@ -171,21 +219,28 @@ int h2_recv(struct conn *c, const uint8_t *data, size_t len)
 	return 0;
 }
 
-ssize_t h2_send(struct conn *c, const uint8_t **data)
+static int h2_fill(struct conn *c)
 {
-	if (c->h2 == NULL)
-		return 0;
-	ssize_t n = nghttp2_session_mem_send(c->h2, data);
-	return n < 0 ? -1 : n;
+	while (c->h2 != NULL && buf_used(&c->out) < CONN_OUT_HIGH) {
+		const uint8_t *p;
+		ssize_t n = nghttp2_session_mem_send(c->h2, &p);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		if (buf_append(&c->out, p, (size_t)n) < 0)
+			return -1;
+	}
+	return 0;
 }
 
-bool h2_finished(struct conn *c)
+static bool h2_finished(struct conn *c)
 {
 	return c->h2 == NULL ||
 	       (!nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2));
 }
 
-void h2_goaway(struct conn *c)
+static void h2_goaway(struct conn *c)
 {
 	if (c->h2 == NULL)
 		return;
@@ -193,7 +248,7 @@ void h2_goaway(struct conn *c)
 			      NGHTTP2_NO_ERROR, NULL, 0);
 }
 
-void h2_session_free(struct conn *c)
+static void h2_free(struct conn *c)
 {
 	nghttp2_session_del(c->h2);
 	c->h2 = NULL;
@@ -249,3 +304,17 @@ void h2_consume(struct stream *s, size_t n)
 	nghttp2_session_consume(s->conn->h2, s->id, n);
 	conn_schedule_flush(s->conn);
 }
+
+const struct proto_ops h2_proto = {
+	.name = "h2",
+	.start = h2_start,
+	.recv = h2_recv,
+	.fill = h2_fill,
+	.finished = h2_finished,
+	.goaway = h2_goaway,
+	.free = h2_free,
+	.submit = h2_submit,
+	.resume = h2_resume,
+	.reset = h2_reset,
+	.consume = h2_consume,
+};

@@ -13,25 +13,20 @@
 struct conn;
 struct stream;
 
-/* Creates the server session and queues our SETTINGS; returns 0 or -1. */
-int h2_session_new(struct conn *c);
+/* h2_proto (proto.h) holds these, as the HTTP/2 side of a connection:
+ *  start: creates the server session and queues our SETTINGS; 0 or -1.
+ *  recv: feeds received bytes; -1 when the connection must close.
+ *  fill: moves nghttp2's output into c->out (up to CONN_OUT_HIGH); -1 on error.
+ *  finished: the session wants neither to read nor to write any more.
+ *  goaway: GOAWAY(NO_ERROR) naming the last stream we will process: streams
+ *          in flight finish, the session ends when they have (RFC 9113 §6.8).
+ *  free: frees the session (streams are freed by the connection).
+ * and, for streams, the functions below. */
 
-/* Feeds received bytes; returns 0, or -1 when the connection must close. */
-int h2_recv(struct conn *c, const uint8_t *data, size_t len);
-
-/* Gets the next chunk of bytes to send (valid until the next call); returns
- * its length, 0 when there is nothing, or -1 on a fatal error. */
-ssize_t h2_send(struct conn *c, const uint8_t **data);
-
-/* True when the session wants neither to read nor to write any more. */
-bool h2_finished(struct conn *c);
-
-/* Submits GOAWAY(NO_ERROR) naming the last stream we will process: streams
- * in flight finish, the session ends when they have (RFC 9113 §6.8). */
-void h2_goaway(struct conn *c);
-
-/* Frees the session (streams are freed by the connection). */
-void h2_session_free(struct conn *c);
+/* Upgrades a cleartext HTTP/1.1 connection (RFC 7540 §3.2): the session
+ * starts with the client's HTTP2-Settings (base64url, decoded here) and the
+ * upgraded request as stream 1, whose stream object is s. Returns 0 or -1. */
+int h2_upgrade(struct conn *c, const char *settings_b64, size_t len, struct stream *s, bool head);
 
 /* Submits a response header block for s: informational (1xx, not final) or
  * final, with a body that stream_read_body() supplies when has_body. The

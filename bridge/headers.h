@@ -37,6 +37,9 @@ bool hdr_list_has(const char *list, size_t list_len, const char *name, size_t na
  * survivors keep their order; returns their count. */
 size_t hdr_filter_response(struct hdr *h, size_t n);
 
+/* The reason phrase of a status code (RFC 9110 §15), "" for unknown ones. */
+const char *hdr_reason(int status);
+
 /* Lower-cases a header name in place (HTTP/2 requires it, RFC 9113 §8.2.1). */
 void hdr_lower(char *name, size_t len);
 

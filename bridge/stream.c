@@ -18,6 +18,7 @@
 #include "config.h"
 #include "conn.h"
 #include "h2.h"
+#include "proto.h"
 #include "log.h"
 #include "pool.h"
 
@@ -29,6 +30,28 @@ static struct stream *dead_streams, *wake_list;
 static void up_update(struct stream *s);
 static int up_flush(struct stream *s);
 static void start_backend(struct stream *s);
+
+/* The stream's connection protocol does the talking. */
+static int front_submit(struct stream *s, int status, const struct hdr *h, size_t n, bool final,
+			bool has_body)
+{
+	return s->conn->ops->submit(s, status, h, n, final, has_body);
+}
+
+static void front_resume(struct stream *s)
+{
+	s->conn->ops->resume(s);
+}
+
+static void front_reset(struct stream *s, uint32_t code)
+{
+	s->conn->ops->reset(s, code);
+}
+
+static void front_consume(struct stream *s, size_t n)
+{
+	s->conn->ops->consume(s, n);
+}
 
 static const struct config *cfg_of(const struct stream *s)
 {
@@ -66,6 +89,7 @@ struct stream *stream_new(struct conn *c, int32_t id)
 	s->id = id;
 	s->method = s->path = s->authority = s->scheme = -1;
 	s->content_length = -1;
+	s->proto = "HTTP/2.0";
 	s->spool_fd = -1;
 	s->up.fd = -1;
 	s->start = loop_now();
@@ -210,7 +234,7 @@ static int build_request(struct stream *s)
 		.remote_port = s->conn->peer_port,
 		.server_addr = s->conn->local_addr,
 		.server_port = s->conn->local_port,
-		.server_protocol = "HTTP/2.0",
+		.server_protocol = s->proto,
 		.server_software = stream_env.software,
 		.content_length = s->redir_target ? -1 : s->content_length,
 		.hdrs = hv,
@@ -273,23 +297,6 @@ static int stdin_pump(struct stream *s)
 	return 0;
 }
 
-static const char *reason(int status)
-{
-	switch (status) {
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Content Too Large";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Error";
-	}
-}
-
 static void up_close(struct stream *s)
 {
 	if (!s->up_open)
@@ -326,21 +333,21 @@ void stream_fail(struct stream *s, int status, const char *why)
 	spool_close(s);
 	if (s->started) {
 		/* RFC 9113 §8.1: a response that cannot be completed is reset */
-		h2_reset(s, H2_INTERNAL_ERROR);
+		front_reset(s, H2_INTERNAL_ERROR);
 		return;
 	}
 	s->started = s->failed = true;
 	s->status = status;
 	s->discard = s->method >= 0 && strcmp(hval(s, s->method), "HEAD") == 0;
-	int n = snprintf(text, sizeof(text), "%d %s\n", status, reason(status));
+	int n = snprintf(text, sizeof(text), "%d %s\n", status, hdr_reason(status));
 	buf_free(&s->body);
 	if (!s->discard && buf_append(&s->body, text, (size_t)n) < 0) {
-		h2_reset(s, H2_INTERNAL_ERROR);
+		front_reset(s, H2_INTERNAL_ERROR);
 		return;
 	}
 	s->body_eof = true;
-	if (h2_submit(s, status, &ctype, 1, true, !s->discard) < 0)
-		h2_reset(s, H2_INTERNAL_ERROR);
+	if (front_submit(s, status, &ctype, 1, true, !s->discard) < 0)
+		front_reset(s, H2_INTERNAL_ERROR);
 }
 
 /* Reads what the backend sent whenever the body buffer has room. */
@@ -399,7 +406,7 @@ static void local_redirect(struct stream *s, const char *location)
 	/* RFC 3875 §6.2.2: the new request is a GET without a body; a body
 	 * still on its way is dropped and its window given back */
 	if (s->unconsumed)
-		h2_consume(s, s->unconsumed);
+		front_consume(s, s->unconsumed);
 	s->unconsumed = 0;
 	spool_close(s);
 	s->from_spool = s->spooling = false;
@@ -427,8 +434,8 @@ static void send_final(struct stream *s)
 	/* RFC 9110 §9.3.2, §15.3.5, §15.4.5: no content for HEAD, 204, 304 */
 	s->discard = (m && strcmp(m, "HEAD") == 0) || p->status == 204 || p->status == 304;
 	s->started = true;
-	if (h2_submit(s, p->status, p->hdrs, n, true, !s->discard) < 0)
-		h2_reset(s, H2_INTERNAL_ERROR);
+	if (front_submit(s, p->status, p->hdrs, n, true, !s->discard) < 0)
+		front_reset(s, H2_INTERNAL_ERROR);
 }
 
 /* Response bytes from FCGI_STDOUT; returns -1 when s stopped reading. */
@@ -441,7 +448,7 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 			stream_fail(s, 500, "out of memory");
 			return -1;
 		}
-		h2_resume(s);
+		front_resume(s);
 		return 0;
 	}
 	if (s->resp_store == NULL) {
@@ -471,7 +478,7 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 			size_t n = hdr_filter_response(p->hdrs, p->nhdr);
 			for (size_t i = 0; i < n; i++)
 				hdr_lower(p->hdrs[i].name, p->hdrs[i].name_len);
-			if (h2_submit(s, p->status, p->hdrs, n, false, false) < 0) {
+			if (front_submit(s, p->status, p->hdrs, n, false, false) < 0) {
 				stream_fail(s, 500, "cannot submit informational response");
 				return -1;
 			}
@@ -506,7 +513,7 @@ static void up_end(struct stream *s, const struct fcgi_event *ev)
 		return;
 	}
 	s->body_eof = true;
-	h2_resume(s);
+	front_resume(s);
 }
 
 /* Decodes up_in as far as the body buffer allows; returns -1 when the
@@ -577,7 +584,7 @@ static void up_read(struct stream *s)
 		} else if (!s->body_eof) {
 			log_warn("%s:%u #%d %s %s: response cut short: %s", s->conn->peer_addr,
 				 s->conn->peer_port, s->id, req_method(s), req_target(s), why);
-			h2_reset(s, H2_INTERNAL_ERROR);
+			front_reset(s, H2_INTERNAL_ERROR);
 		}
 		return;
 	}
@@ -605,7 +612,7 @@ static int up_flush(struct stream *s)
 			break;
 		}
 		if (s->unconsumed) {
-			h2_consume(s, s->unconsumed);
+			front_consume(s, s->unconsumed);
 			s->unconsumed = 0;
 		}
 		if (s->stdin_done)
@@ -761,17 +768,17 @@ int stream_on_body(struct stream *s, const uint8_t *data, size_t len)
 	s->body_seen += (long long)len;
 	if (s->failed || s->redir_target || s->stdin_done || s->up_done) {
 		/* answered here, redirected, or the backend stopped reading */
-		h2_consume(s, len);
+		front_consume(s, len);
 		s->discarded += len;
 		/* RFC 9113 §8.1: a complete response may end the rest of the request
 		 * with RST_STREAM(NO_ERROR); done only past a buffer's worth, as some
 		 * clients (curl 7.88) take an early one for a failure */
 		if (s->resp_done && s->discarded > cfg_of(s)->stream_buffer)
-			h2_reset(s, H2_NO_ERROR);
+			front_reset(s, H2_NO_ERROR);
 		return 0;
 	}
 	if (s->spooling) {
-		h2_consume(s, len); /* held on disk, not in the window */
+		front_consume(s, len); /* held on disk, not in the window */
 		if (s->body_seen > cfg_of(s)->max_body) {
 			stream_fail(s, 413, "request body over --max-body");
 			return 0;
@@ -855,9 +862,9 @@ static void access_line(struct stream *s, uint32_t code)
 
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
-	log_access("%s - - [%s] \"%s %s HTTP/2.0\" %d %llu %.3f%s", s->conn->peer_addr, when,
+	log_access("%s - - [%s] \"%s %s %s\" %d %llu %.3f%s", s->conn->peer_addr, when,
 		   hval(s, s->method) ? hval(s, s->method) : "-",
-		   hval(s, s->path) ? hval(s, s->path) : "-", s->status, s->bytes_out,
+		   hval(s, s->path) ? hval(s, s->path) : "-", s->proto, s->status, s->bytes_out,
 		   (double)(loop_now() - s->start) / 1000.0, code ? " reset" : "");
 }
 

@@ -44,6 +44,7 @@ struct stream {
 	uint64_t queued_at, start;
 
 	/* request */
+	const char *proto;            /* "HTTP/2.0", "HTTP/1.1", "HTTP/1.0" */
 	struct buf hbuf;              /* "name\0value\0" pairs */
 	struct req_hdr *hdrs;
 	size_t nhdr, hdr_cap;

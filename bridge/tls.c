@@ -155,13 +155,16 @@ static int pipe_errno(gnutls_transport_ptr_t p)
 
 int tls_session_new(gnutls_session_t *s, int rfd, int wfd, struct tls_creds **held)
 {
-	static const gnutls_datum_t alpn[] = {{(unsigned char *)"h2", 2}};
+	/* the client's choice wins (no GNUTLS_ALPN_SERVER_PRECEDENCE); a client
+	 * without ALPN gets HTTP/1.1 */
+	static const gnutls_datum_t alpn[] = {{(unsigned char *)"h2", 2},
+					      {(unsigned char *)"http/1.1", 8}};
 
 	if (gnutls_init(s, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL) < 0)
 		return -1;
 	if (gnutls_priority_set(*s, prio) < 0 ||
 	    gnutls_credentials_set(*s, GNUTLS_CRD_CERTIFICATE, current->cred) < 0 ||
-	    gnutls_alpn_set_protocols(*s, alpn, 1, GNUTLS_ALPN_SERVER_PRECEDENCE) < 0) {
+	    gnutls_alpn_set_protocols(*s, alpn, 2, 0) < 0) {
 		gnutls_deinit(*s);
 		*s = NULL;
 		return -1;
