@@ -250,6 +250,8 @@ static int feed_body(struct conn *c)
 				 * answer 400 if we still can, and close either way */
 				h->keep_alive = false;
 				h->closing = true;
+				h->body_done = true; /* read nothing more of it */
+				c->read_paused = true;
 				buf_free(&h->in);
 				if (h->resp_started)
 					return -1;

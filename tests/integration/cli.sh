@@ -23,12 +23,6 @@ like "$(cat "$WORK/e")" "cannot listen on 127\.0\.0\.1:$PORT: Address already in
 is "$rc" "0" "--help: exit 0"
 like "$(cat "$WORK/e")" "--cgi-dir DIR" "--help lists the options"
 is "$("$BIN" --version)" "h2cgi $(sed -n 's/^AC_INIT(\[h2cgi\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")" "--version"
-# a client that does not negotiate h2 gets a clean close and a log line
-if command -v curl >/dev/null; then
-    curl -sk --http1.1 --max-time 5 "$URL/cgi-bin/hello.cgi" >/dev/null 2>&1; rc=$?
-    ok "$([ $rc -ne 0 ]; echo $?)" "HTTP/1.1-only client: connection closed"
-    like "$(cat "$ERRLOG")" "client did not negotiate h2 \(ALPN\); closing" "HTTP/1.1-only client: logged"
-fi
 # IPv6 listener beside the IPv4 one
 stop_h2cgi
 if [ -f /proc/net/if_inet6 ] && command -v curl >/dev/null; then
