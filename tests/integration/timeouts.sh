@@ -28,4 +28,42 @@ like "$out" "closed after [3-5]\.[0-9] s, goaway yes" "idle connection: GOAWAY a
 
 # a slow but busy stream is not idle
 is "$($CURL -o /dev/null -w '%{http_code}' "$URL/cgi-bin/slow.cgi?5")" "200" "a 5 s response outlives --idle-timeout 3"
+stop_h2cgi
+
+# HTTP/1.1: a head trickled byte by byte, and a kept-alive connection left idle
+start_h2cgi --cleartext --cgi-dir "$CGI" --procs 1 --header-timeout 2 --idle-timeout 3
+out=$("$PYTHON3" - "$PORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+t = time.monotonic()
+s.settimeout(0.5)
+for b in b"GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: a\r\nX-Pad: " + b"p" * 100:
+    try:
+        s.sendall(bytes([b]))
+        if s.recv(100) == b"":
+            print("closed after %.1f s" % (time.monotonic() - t)); sys.exit()
+    except socket.timeout:
+        pass
+    except OSError:
+        print("closed after %.1f s" % (time.monotonic() - t)); sys.exit()
+print("still open")
+PY
+)
+like "$out" "closed after [2-4]\.[0-9] s" "HTTP/1.1 head one byte per 0.5 s: cut at --header-timeout 2 ($out)"
+out=$("$PYTHON3" - "$PORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: a\r\n\r\n")
+t = time.monotonic()
+s.settimeout(10)
+data = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    data += d
+print("answered" if b"Hello, world" in data else "no answer", "closed after %.1f s" % (time.monotonic() - t))
+PY
+)
+like "$out" "answered closed after [3-5]\.[0-9] s" "HTTP/1.1 keep-alive connection closed at --idle-timeout 3 ($out)"
 done_testing
