@@ -47,7 +47,8 @@ static int chunked(const char *body, size_t step, char *out, size_t *out_len, bo
 		ssize_t n = h1_chunked_decode(&d, (const uint8_t *)body + pos, avail, &data, &dl, done);
 		if (n < 0)
 			return -1;
-		memcpy(out + *out_len, data, dl);
+		if (dl)
+			memcpy(out + *out_len, data, dl);
 		*out_len += dl;
 		pos += (size_t)n;
 		avail -= (size_t)n;
