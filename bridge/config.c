@@ -17,7 +17,7 @@ enum {
 	O_DOCROOT, O_ACCESS_LOG, O_SCRIPT_TIMEOUT, O_MAX_BODY, O_STREAM_BUFFER, O_QUEUE,
 	O_QUEUE_TIMEOUT, O_TLS_PRIORITY, O_MAX_STREAMS, O_MAX_HEADER, O_GRACE, O_IDLE_TIMEOUT,
 	O_HEADER_TIMEOUT, O_ERROR_LOG, O_INETD, O_WINDOW, O_CONN_WINDOW, O_MAX_FRAME,
-	O_MAX_HEADER_LIST, O_USER, O_GROUP, O_ALLOW_ROOT, O_CLEARTEXT, O_ALT_SVC,
+	O_MAX_HEADER_LIST, O_USER, O_GROUP, O_ALLOW_ROOT, O_CLEARTEXT, O_ALT_SVC, O_WORKERS,
 };
 
 static const struct option longopts[] = {
@@ -51,6 +51,7 @@ static const struct option longopts[] = {
 	{"inetd", no_argument, NULL, O_INETD},
 	{"cleartext", no_argument, NULL, O_CLEARTEXT},
 	{"alt-svc", required_argument, NULL, O_ALT_SVC},
+	{"workers", required_argument, NULL, O_WORKERS},
 	{"user", required_argument, NULL, O_USER},
 	{"group", required_argument, NULL, O_GROUP},
 	{"allow-root-backends", no_argument, NULL, O_ALLOW_ROOT},
@@ -73,7 +74,7 @@ void config_usage(void)
 	      "             [--grace SEC] [--idle-timeout SEC] [--header-timeout SEC]\n"
 	      "             [--error-log FILE] [--tls-priority STRING] [--cgi-runner PATH]\n"
 	      "             [--user USER [--group GROUP]] [--allow-root-backends]\n"
-	      "             [--alt-svc VALUE]\n"
+	      "             [--alt-svc VALUE] [--workers N]\n"
 	      "             [--verbose] [--help] [--version]\n"
 	      "See h2cgi(8).\n",
 	      stderr);
@@ -115,6 +116,7 @@ int config_parse(struct config *c, int argc, char **argv)
 	c->cgi_prefix = "/cgi-bin/";
 	c->cgi_runner = LIBEXECDIR "/h2cgi-cgi";
 	c->procs = 4;
+	c->workers = 1;
 	c->script_timeout = 60;
 	c->max_body = 1024LL * 1024 * 1024;
 	c->stream_buffer = 64 * 1024;
@@ -146,6 +148,11 @@ int config_parse(struct config *c, int argc, char **argv)
 			break;
 		case O_INETD: c->inetd = true; break;
 		case O_CLEARTEXT: c->cleartext = true; break;
+		case O_WORKERS:
+			if (parse_size(optarg, 1, 64, &v))
+				return bad("--workers", optarg, "expected 1..64");
+			c->workers = (int)v;
+			break;
 		case O_ALT_SVC:
 			for (const char *p = optarg; *p; p++)
 				if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -290,6 +297,11 @@ int config_parse(struct config *c, int argc, char **argv)
 	}
 	if ((c->cert == NULL) != (c->key == NULL)) {
 		fprintf(stderr, "h2cgi: --cert and --key go together\n");
+		config_usage();
+		return 64;
+	}
+	if (c->inetd && c->workers > 1) {
+		fprintf(stderr, "h2cgi: --inetd serves one connection: no --workers\n");
 		config_usage();
 		return 64;
 	}

@@ -41,6 +41,7 @@ struct config {
 	bool inetd;               /* --inetd: one connection on fd 0 (and 1) */
 	bool cleartext;           /* --cleartext: no TLS; h2c and HTTP/1.1 */
 	const char *alt_svc;      /* --alt-svc: Alt-Svc on HTTP/1.1 responses */
+	int workers;              /* event-loop processes */
 	bool verbose;
 };
 

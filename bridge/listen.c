@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int listen_open(const char *spec, char *err, size_t errlen)
+int listen_open(const char *spec, unsigned port, int reuseport, char *err, size_t errlen)
 {
 	char host[256];
 	const char *colon = strrchr(spec, ':');
@@ -34,10 +34,13 @@ int listen_open(const char *spec, char *err, size_t errlen)
 		h = NULL; /* every address (IPv6 with IPv4 mapped when available) */
 	if (h == NULL)
 		hints.ai_family = AF_INET6;
-	int rc = getaddrinfo(h, colon + 1, &hints, &res);
+	char service[16];
+	snprintf(service, sizeof(service), "%u", port);
+	const char *serv = port ? service : colon + 1;
+	int rc = getaddrinfo(h, serv, &hints, &res);
 	if (rc != 0 && h == NULL) {
 		hints.ai_family = AF_INET;
-		rc = getaddrinfo(h, colon + 1, &hints, &res);
+		rc = getaddrinfo(h, serv, &hints, &res);
 	}
 	if (rc != 0) {
 		snprintf(err, errlen, "bad --listen '%s': %s", spec, gai_strerror(rc));
@@ -49,6 +52,7 @@ int listen_open(const char *spec, char *err, size_t errlen)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	}
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 511) < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", spec, strerror(errno));
 		if (fd >= 0)
@@ -58,4 +62,18 @@ int listen_open(const char *spec, char *err, size_t errlen)
 	}
 	freeaddrinfo(res);
 	return fd;
+}
+
+unsigned listen_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return 0;
 }

@@ -25,6 +25,16 @@ int loop_init(void)
 	return epfd < 0 ? -1 : 0;
 }
 
+int loop_reinit(void)
+{
+	if (epfd >= 0)
+		close(epfd);
+	for (struct loop_timer *t = timers; t; t = t->next)
+		t->armed = false;
+	timers = NULL;
+	return loop_init();
+}
+
 int loop_add(struct loop_io *io, int fd, uint32_t events, loop_io_fn cb)
 {
 	struct epoll_event ev = {.events = events, .data.ptr = io};

@@ -29,6 +29,10 @@ struct loop_timer {
 /* Creates the epoll instance; returns 0 or -1 with errno. */
 int loop_init(void);
 
+/* In a child after fork(): a new epoll instance and no timers, so that the
+ * parent's registrations are not shared. Returns 0 or -1 with errno. */
+int loop_reinit(void);
+
 /* Watches fd for events (EPOLLIN/EPOLLOUT); returns 0 or -1 with errno. */
 int loop_add(struct loop_io *io, int fd, uint32_t events, loop_io_fn cb);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +29,8 @@
 
 struct listener {
 	struct loop_io io;
+	int fd;
+	int owner;               /* --workers: the worker it belongs to, -1 shared */
 	const char *spec;
 	struct loop_timer pause; /* out of file descriptors: accept again later */
 };
@@ -44,17 +47,29 @@ static struct loop_timer sweep_timer, grace_timer;
 static bool draining;
 static int exit_code;
 
+static void on_accept(struct loop_io *io, uint32_t events);
+
+/* Watches a listener: with --workers every worker waits on the same
+ * sockets, and EPOLLEXCLUSIVE wakes one of them per connection. */
+static int watch_listener(struct listener *l)
+{
+	uint32_t ev = EPOLLIN | (cfg.workers > 1 && l->owner < 0 ? EPOLLEXCLUSIVE : 0);
+	return loop_add(&l->io, l->fd, ev, on_accept);
+}
+
 static void resume_accept(struct loop_timer *t)
 {
 	struct listener *l = (struct listener *)((char *)t - offsetof(struct listener, pause));
-	loop_mod(&l->io, EPOLLIN);
+	if (l->fd >= 0 && watch_listener(l) < 0)
+		log_err("%s: cannot watch it again: %s", l->spec, strerror(errno));
 }
 
 static void on_accept(struct loop_io *io, uint32_t events)
 {
 	struct listener *l = (struct listener *)io;
 
-	for (int i = 0; i < 64; i++) {
+	/* with --workers, one connection per wake-up spreads them out */
+	for (int i = 0; i < (cfg.workers > 1 ? 1 : 64); i++) {
 		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
 			conn_accept(fd, &cfg);
@@ -64,7 +79,7 @@ static void on_accept(struct loop_io *io, uint32_t events)
 			/* the pending connection would wake us at once, forever: pause */
 			log_err("accept on %s: %s; pausing for 500 ms (%lu connections open)", l->spec,
 				strerror(errno), conn_count());
-			loop_mod(io, 0);
+			loop_del(io); /* EPOLLEXCLUSIVE cannot be modified: removed, added back */
 			loop_timer_set(&l->pause, 500, resume_accept);
 		} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
 			log_err("accept on %s: %s", l->spec, strerror(errno));
@@ -73,14 +88,29 @@ static void on_accept(struct loop_io *io, uint32_t events)
 	}
 }
 
+/* A worker watches its own sockets and the shared ones (-1: all of them). */
+static void watch_listeners(int worker)
+{
+	for (size_t i = 0; i < nlisteners; i++) {
+		if (worker >= 0 && listeners[i].owner >= 0 && listeners[i].owner != worker) {
+			close(listeners[i].fd); /* another worker's (the master keeps it) */
+			listeners[i].fd = -1;
+			continue;
+		}
+		if (watch_listener(&listeners[i]) < 0)
+			fatal(1, "%s: cannot watch fd %d: %s", listeners[i].spec, listeners[i].fd,
+			      strerror(errno));
+	}
+}
+
 static void close_listeners(void)
 {
 	for (size_t i = 0; i < nlisteners; i++) {
-		int fd = listeners[i].io.fd;
 		loop_del(&listeners[i].io);
 		loop_timer_cancel(&listeners[i].pause);
-		if (fd >= 0)
-			close(fd);
+		if (listeners[i].fd >= 0)
+			close(listeners[i].fd);
+		listeners[i].fd = -1;
 	}
 }
 
@@ -123,33 +153,210 @@ static void reload(void)
 		log_info("SIGHUP: reloaded certificate %s and key %s", cfg.cert, cfg.key);
 }
 
+/* --workers: the master keeps the listeners, the pools and the workers;
+ * each worker runs the event loop on the shared listeners. */
+static bool is_worker;
+static pid_t master_pid, worker_pids[64];
+static int report_pipe[2] = {-1, -1}, sig_fd = -1;
+static struct loop_io report_io;
+static struct loop_timer respawn_timer, kill_timer;
+
+static bool master_of_workers(void)
+{
+	return cfg.workers > 1 && !is_worker;
+}
+
+static void forward(int sig)
+{
+	for (int i = 0; i < cfg.workers; i++)
+		if (worker_pids[i] > 0)
+			kill(worker_pids[i], sig);
+}
+
+static int workers_alive(void)
+{
+	int n = 0;
+	for (int i = 0; i < cfg.workers; i++)
+		n += worker_pids[i] > 0;
+	return n;
+}
+
+static void for_pools(void (*fn)(struct pool *p, int arg), int arg)
+{
+	if (have_cgi_pool)
+		fn(&cgi_pool, arg);
+	if (have_app_pool)
+		fn(&app_pool, arg);
+}
+
+static void restart_pool(struct pool *p, int arg)
+{
+	pool_restart(p);
+}
+
+static void report_gone(struct pool *p, int arg)
+{
+	pool_master_report(p, 0);
+}
+
+static void set_master(struct pool *p, int n)
+{
+	pool_set_master(p, n);
+}
+
+static void worker_hup(struct pool *p, int arg)
+{
+	pool_worker_hup(p);
+}
+
+static void on_signal(struct loop_io *io, uint32_t events);
+static void sweep(struct loop_timer *t);
+static void before_sleep(void);
+
+/* In a new worker: its own epoll with the shared listeners and signals. */
+static void worker_main(int index)
+{
+	is_worker = true;
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != master_pid)
+		_exit(1);
+	close(report_pipe[0]);
+	if (loop_reinit() < 0 || loop_add(&sig_io, sig_fd, EPOLLIN, on_signal) < 0)
+		fatal(1, "worker: epoll: %s", strerror(errno));
+	if (have_cgi_pool)
+		pool_worker_init(&cgi_pool, report_pipe[1]);
+	if (have_app_pool)
+		pool_worker_init(&app_pool, report_pipe[1]);
+	watch_listeners(index);
+	loop_set_before_sleep(before_sleep);
+	loop_timer_set(&sweep_timer, 1000, sweep);
+	int rc = loop_run() < 0 ? 1 : 0;
+	close_listeners();
+	conn_close_all();
+	conn_before_sleep();
+	if (!cfg.cleartext)
+		tls_deinit();
+	exit(rc);
+}
+
+static void spawn_workers(struct loop_timer *t)
+{
+	for (int i = 0; i < cfg.workers; i++) {
+		if (worker_pids[i] > 0)
+			continue;
+		pid_t pid = fork();
+		if (pid < 0) {
+			log_err("worker: fork: %s", strerror(errno));
+			loop_timer_set(&respawn_timer, 1000, spawn_workers);
+			break;
+		}
+		if (pid == 0)
+			worker_main(i);
+		worker_pids[i] = pid;
+	}
+	for_pools(set_master, workers_alive());
+}
+
+static void kill_workers(struct loop_timer *t)
+{
+	log_warn("workers still running %d s after SIGTERM: killing them", cfg.grace + 5);
+	forward(SIGKILL);
+}
+
+/* A worker exited: after SIGTERM that is the plan, otherwise it is
+ * replaced a second later. It holds no backend connection any more. */
+static void worker_exited(int i, int status)
+{
+	pid_t pid = worker_pids[i];
+
+	worker_pids[i] = 0;
+	for_pools(report_gone, 0);
+	if (draining) {
+		if (workers_alive() == 0)
+			loop_stop();
+		return;
+	}
+	if (WIFSIGNALED(status))
+		log_warn("worker %d killed by signal %d; restarting it", (int)pid, WTERMSIG(status));
+	else
+		log_warn("worker %d exited with status %d; restarting it", (int)pid, WEXITSTATUS(status));
+	loop_timer_set(&respawn_timer, 1000, spawn_workers);
+}
+
+static void on_report(struct loop_io *io, uint32_t events)
+{
+	char buf[512];
+	ssize_t n = read(io->fd, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		char name[16];
+		int id;
+		if (sscanf(line, "%15s %d", name, &id) != 2)
+			continue;
+		struct pool *p = strcmp(name, "cgi") == 0 ? &cgi_pool : &app_pool;
+		if ((p == &cgi_pool && have_cgi_pool) || (p == &app_pool && have_app_pool))
+			pool_master_report(p, id);
+	}
+}
+
+static void reap_children(void)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		bool done = false;
+		for (int i = 0; i < cfg.workers && !done; i++)
+			if (worker_pids[i] == pid && master_of_workers()) {
+				worker_exited(i, status);
+				done = true;
+			}
+		if (!done && !(have_cgi_pool && pool_reap(&cgi_pool, pid, status)) && have_app_pool)
+			pool_reap(&app_pool, pid, status);
+	}
+}
+
 static void on_signal(struct loop_io *io, uint32_t events)
 {
 	struct signalfd_siginfo si;
 
 	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGCHLD: {
-			int status;
-			pid_t pid;
-			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-				if (!(have_cgi_pool && pool_reap(&cgi_pool, pid, status)) && have_app_pool)
-					pool_reap(&app_pool, pid, status);
+		int sig = (int)si.ssi_signo;
+		switch (sig) {
+		case SIGCHLD:
+			reap_children();
 			break;
-		}
 		case SIGHUP:
-			reload();
-			if (have_cgi_pool)
-				pool_restart(&cgi_pool);
-			if (have_app_pool)
-				pool_restart(&app_pool);
+			if (master_of_workers()) {
+				for_pools(restart_pool, 0);
+				forward(SIGHUP); /* workers reload the certificate, follow the pools */
+			} else if (is_worker) {
+				reload();
+				for_pools(worker_hup, 0);
+			} else {
+				reload();
+				for_pools(restart_pool, 0);
+			}
 			break;
 		case SIGUSR1:
-			if (log_reopen() == 0)
+			if (log_reopen() == 0 && !is_worker)
 				log_info("SIGUSR1: log files reopened");
+			if (master_of_workers())
+				forward(SIGUSR1);
 			break;
 		default:
-			begin_drain((int)si.ssi_signo);
+			if (!master_of_workers()) {
+				begin_drain(sig);
+			} else if (!draining) {
+				draining = true;
+				log_info("signal %d: stopping %d workers", sig, workers_alive());
+				forward(SIGTERM);
+				loop_timer_set(&kill_timer, (uint64_t)(cfg.grace + 5) * 1000, kill_workers);
+			} else {
+				forward(SIGTERM); /* a second signal: they stop at once */
+			}
 			break;
 		}
 	}
@@ -169,15 +376,16 @@ static void before_sleep(void)
 		loop_stop();
 }
 
-static void add_listener(int fd, const char *spec)
+static void add_listener(int fd, const char *spec, int owner)
 {
 	if (nlisteners == MAX_LISTENERS)
 		fatal(1, "too many listening sockets (at most %d)", MAX_LISTENERS);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	listeners[nlisteners].spec = spec;
-	if (loop_add(&listeners[nlisteners].io, fd, EPOLLIN, on_accept) < 0)
-		fatal(1, "%s: cannot watch fd %d: %s", spec, fd, strerror(errno));
+	listeners[nlisteners].fd = fd;
+	listeners[nlisteners].owner = owner;
+	listeners[nlisteners].io.fd = -1;
 	nlisteners++;
 }
 
@@ -201,7 +409,7 @@ static size_t inherited_listeners(void)
 		for (long i = 0; i < k; i++) {
 			if (!is_listening_socket(3 + (int)i))
 				fatal(1, "LISTEN_FDS: fd %ld is not a listening socket", 3 + i);
-			add_listener(3 + (int)i, "LISTEN_FDS");
+			add_listener(3 + (int)i, "LISTEN_FDS", -1);
 			n++;
 		}
 		/* not for our children */
@@ -214,7 +422,7 @@ static size_t inherited_listeners(void)
 		if (fd < 0 || null < 0 || dup2(null, 0) < 0)
 			fatal(1, "inetd wait mode: %s", strerror(errno));
 		close(null);
-		add_listener(fd, "inetd (fd 0)");
+		add_listener(fd, "inetd (fd 0)", -1);
 		n++;
 	}
 	return n;
@@ -319,7 +527,7 @@ static void start_pools(void)
 
 	if (cfg.cgi_dir) {
 		/* the runner gets its directory as an argument, never from a request */
-		snprintf(cmd, sizeof(cmd), "exec '%s' --root '%s' --timeout %d", cfg.cgi_runner,
+		snprintf(cmd, sizeof(cmd), "'%s' --root '%s' --timeout %d", cfg.cgi_runner,
 			 cfg.cgi_dir, cfg.script_timeout);
 		if (strchr(cfg.cgi_dir, '\'') || strchr(cfg.cgi_runner, '\''))
 			fatal(1, "--cgi-dir and --cgi-runner may not contain a quote");
@@ -387,10 +595,19 @@ int main(int argc, char **argv)
 	if (!cfg.inetd && inherited_listeners() > 0 && !cfg.listen_given)
 		cfg.nlisten = 0;
 	for (size_t i = 0; i < cfg.nlisten; i++) {
-		int fd = listen_open(cfg.listen[i], err, sizeof(err));
+		/* --workers: a socket per worker on one port (SO_REUSEPORT), so
+		 * that the kernel spreads the connections */
+		bool rp = cfg.workers > 1;
+		int fd = listen_open(cfg.listen[i], 0, rp, err, sizeof(err));
 		if (fd < 0)
 			fatal(1, "%s", err);
-		add_listener(fd, cfg.listen[i]);
+		add_listener(fd, cfg.listen[i], rp ? 0 : -1);
+		for (int w = 1; rp && w < cfg.workers; w++) {
+			int fd2 = listen_open(cfg.listen[i], listen_port(fd), 1, err, sizeof(err));
+			if (fd2 < 0)
+				fatal(1, "%s", err);
+			add_listener(fd2, cfg.listen[i], w);
+		}
 	}
 
 	/* signals arrive through the loop; children get a clean mask before exec */
@@ -401,8 +618,8 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0 || loop_add(&sig_io, sfd, EPOLLIN, on_signal) < 0)
+	sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sig_fd < 0 || loop_add(&sig_io, sig_fd, EPOLLIN, on_signal) < 0)
 		fatal(1, "signalfd: %s", strerror(errno));
 
 	const char *tmp = getenv("TMPDIR");
@@ -418,17 +635,17 @@ int main(int argc, char **argv)
 	stream_env.cgi_pool = have_cgi_pool ? &cgi_pool : NULL;
 	stream_env.app_pool = have_app_pool ? &app_pool : NULL;
 
-	loop_set_before_sleep(before_sleep);
-	loop_timer_set(&sweep_timer, 1000, sweep);
 	if (cfg.inetd && conn_accept2(inetd_rfd, inetd_wfd, &cfg) < 0)
 		fatal(1, "--inetd: cannot take the connection");
 	for (size_t i = 0; i < nlisteners; i++) {
+		if (listeners[i].owner > 0)
+			continue; /* the same address again, for another worker */
 		/* the bound address: with port 0 the kernel picked one */
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		char host[INET6_ADDRSTRLEN] = "?";
 		unsigned port = 0;
-		if (getsockname(listeners[i].io.fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (getsockname(listeners[i].fd, (struct sockaddr *)&ss, &sl) == 0) {
 			if (ss.ss_family == AF_INET6) {
 				inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
 				port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
@@ -440,6 +657,20 @@ int main(int argc, char **argv)
 		log_info("listening on %s%s%s:%u (%s)", ss.ss_family == AF_INET6 ? "[" : "",
 			 host, ss.ss_family == AF_INET6 ? "]" : "", port,
 			 cfg.cleartext ? "cleartext" : "TLS");
+	}
+	if (cfg.workers > 1) {
+		/* the master: workers, pools and signals; no connections */
+		master_pid = getpid();
+		if (pipe2(report_pipe, O_CLOEXEC) < 0 ||
+		    fcntl(report_pipe[0], F_SETFL, O_NONBLOCK) < 0 ||
+		    loop_add(&report_io, report_pipe[0], EPOLLIN, on_report) < 0)
+			fatal(1, "workers: %s", strerror(errno));
+		spawn_workers(NULL);
+		log_info("%d workers started", cfg.workers);
+	} else {
+		watch_listeners(-1);
+		loop_set_before_sleep(before_sleep);
+		loop_timer_set(&sweep_timer, 1000, sweep);
 	}
 	if (loop_run() < 0) {
 		log_err("event loop: %s", strerror(errno));

@@ -127,6 +127,24 @@ static void gen_free(struct pool_gen *g)
 	free(g);
 }
 
+/* dir/name.sock, a link to the current generation's socket: workers
+ * connect through it, so a restart needs no address change (rename(2)
+ * replaces it atomically). */
+static int link_current(struct pool *p, struct pool_gen *g, char *err, size_t errlen)
+{
+	char link[256], tmp[256];
+	const char *base = strrchr(g->sock_path, '/') + 1;
+
+	snprintf(link, sizeof(link), "%s/%s.sock", p->dir, p->name);
+	snprintf(tmp, sizeof(tmp), "%s/%s.sock.new", p->dir, p->name);
+	unlink(tmp);
+	if (symlink(base, tmp) < 0 || rename(tmp, link) < 0) {
+		snprintf(err, errlen, "pool link %s: %s", link, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* A new socket (dir/name.N.sock) with nprocs children on it; p->addr points
  * at it afterwards. Returns NULL with err filled. */
 static struct pool_gen *gen_new(struct pool *p, int nprocs, char *err, size_t errlen)
@@ -157,6 +175,8 @@ static struct pool_gen *gen_new(struct pool *p, int nprocs, char *err, size_t er
 		snprintf(err, errlen, "pool socket %s: %s", path, strerror(errno));
 		goto fail;
 	}
+	if (link_current(p, g, err, errlen) < 0)
+		goto fail;
 	for (int i = 0; i < nprocs; i++)
 		if (start_proc(p, g, &g->procs[i]) < 0) {
 			snprintf(err, errlen, "cannot start %s", p->cmd);
@@ -176,7 +196,11 @@ int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, co
 	       char *err, size_t errlen)
 {
 	pool_base(p, name);
-	p->cmd = strdup(cmd);
+	/* exec: the backend itself is our child, so that PR_SET_PDEATHSIG and
+	 * our SIGTERM reach it, not a shell that would leave it orphaned */
+	size_t n = strlen(cmd) + 6;
+	if ((p->cmd = malloc(n)) != NULL)
+		snprintf(p->cmd, n, "exec %s", cmd);
 	p->dir = strdup(dir);
 	if (!p->cmd || !p->dir) {
 		snprintf(err, errlen, "out of memory");
@@ -215,11 +239,108 @@ int pool_restart(struct pool *p)
 	unlink(old->sock_path);
 	old->next = p->retired;
 	p->retired = old;
+	if (p->role == POOL_MASTER) {
+		old->reports = p->workers;
+		log_info("pool %s: restarted as generation %d; generation %d stops when the %d "
+			 "workers are done with it", p->name, g->id, old->id, p->workers);
+		if (old->reports == 0)
+			gen_stop(p, old);
+		return 0;
+	}
 	log_info("pool %s: restarted as generation %d; generation %d finishes %u requests", p->name,
 		 g->id, old->id, old->active);
 	if (old->active == 0)
 		gen_stop(p, old);
 	return 0;
+}
+
+void pool_set_master(struct pool *p, int n)
+{
+	p->role = POOL_MASTER;
+	p->workers = n;
+}
+
+void pool_master_report(struct pool *p, int id)
+{
+	if (id == 0)
+		p->workers--;
+	for (struct pool_gen *g = p->retired; g; g = g->next)
+		if ((id == 0 || g->id == id) && g->reports > 0 && --g->reports == 0)
+			gen_stop(p, g);
+}
+
+/* A worker's view of a generation: only a connection count. */
+static struct pool_gen *worker_gen(struct pool *p)
+{
+	char link[256], target[256];
+	struct pool_gen *g = calloc(1, sizeof(*g));
+
+	if (g == NULL)
+		return NULL;
+	g->listen_fd = -1;
+	snprintf(link, sizeof(link), "%s/%s.sock", p->dir, p->name);
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		const char *dot = strrchr(target, '.'); /* name.N.sock */
+		while (dot > target && dot[-1] != '.')
+			dot--;
+		g->id = atoi(dot);
+	}
+	return g;
+}
+
+void pool_worker_init(struct pool *p, int report_fd)
+{
+	char link[256], err[300];
+
+	if (p->cmd == NULL)
+		return; /* external: nothing to count */
+	/* the master's generations are the master's: forget them here */
+	while (p->retired) {
+		struct pool_gen *g = p->retired;
+		p->retired = g->next;
+		free(g->sock_path);
+		free(g->procs);
+		free(g);
+	}
+	if (p->gen) {
+		free(p->gen->sock_path);
+		free(p->gen->procs);
+		free(p->gen);
+	}
+	p->role = POOL_WORKER;
+	p->report_fd = report_fd;
+	snprintf(link, sizeof(link), "%s/%s.sock", p->dir, p->name);
+	unix_addr(p, link, err, sizeof(err));
+	p->gen = worker_gen(p);
+}
+
+static void worker_report(struct pool *p, struct pool_gen *g)
+{
+	char msg[128];
+	int n = snprintf(msg, sizeof(msg), "%s %d\n", p->name, g->id);
+	ssize_t w = write(p->report_fd, msg, (size_t)n); /* < PIPE_BUF: atomic */
+	(void)w;
+}
+
+void pool_worker_hup(struct pool *p)
+{
+	if (p->role != POOL_WORKER || p->gen == NULL)
+		return;
+	struct pool_gen *old = p->gen, *g = worker_gen(p);
+	if (g == NULL || g->id == old->id) {
+		free(g);
+		return; /* the master's restart failed: same generation */
+	}
+	p->gen = g;
+	if (old->active == 0) {
+		worker_report(p, old);
+		free(old);
+		return;
+	}
+	old->next = p->retired;
+	p->retired = old;
 }
 
 int pool_connect(struct pool *p, int *fd, struct pool_gen **gen)
@@ -317,8 +438,19 @@ static void drain_queue(struct pool *p)
 
 void pool_release(struct pool *p, struct pool_gen *gen)
 {
-	if (gen != NULL && --gen->active == 0 && gen != p->gen)
-		gen_stop(p, gen);
+	if (gen != NULL && --gen->active == 0 && gen != p->gen) {
+		if (p->role == POOL_WORKER) {
+			worker_report(p, gen);
+			for (struct pool_gen **gp = &p->retired; *gp; gp = &(*gp)->next)
+				if (*gp == gen) {
+					*gp = gen->next;
+					break;
+				}
+			free(gen);
+		} else {
+			gen_stop(p, gen);
+		}
+	}
 	if (p->qhead)
 		drain_queue(p);
 }
@@ -436,6 +568,11 @@ void pool_stop(struct pool *p)
 		gen_kill(p->gen);
 		gen_free(p->gen);
 		p->gen = NULL;
+	}
+	if (p->cmd && p->role != POOL_WORKER) {
+		char link[256];
+		snprintf(link, sizeof(link), "%s/%s.sock", p->dir, p->name);
+		unlink(link);
 	}
 	loop_timer_cancel(&p->timer);
 }

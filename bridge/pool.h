@@ -28,7 +28,16 @@ struct pool_gen {
 	struct proc *procs;
 	int nprocs;
 	unsigned active;              /* backend connections open to it */
+	int reports;                  /* --workers, master: workers still using it */
 	struct pool_gen *next;        /* retired generations */
+};
+
+/* With --workers, the master spawns and supervises the backends and the
+ * workers connect to them. */
+enum pool_role {
+	POOL_SINGLE, /* one process does both */
+	POOL_MASTER, /* spawns; a retired generation waits for every worker's report */
+	POOL_WORKER, /* connects through the pool's stable link; reports retired generations */
 };
 
 struct pool {
@@ -40,6 +49,9 @@ struct pool {
 	struct pool_gen *gen;         /* spawned: the current generation */
 	struct pool_gen *retired;     /* spawned: generations finishing their requests */
 	int ngen;
+	enum pool_role role;
+	int workers;                  /* POOL_MASTER: workers alive */
+	int report_fd;                /* POOL_WORKER: pipe to the master */
 	struct stream *qhead, *qtail; /* requests waiting for a backend */
 	int qlen, qmax;
 	int qtimeout;                 /* seconds */
@@ -79,6 +91,23 @@ int pool_restart(struct pool *p);
 /* Handles a child's exit (from SIGCHLD); restarts it with backoff. Returns
  * true when pid belonged to p. */
 bool pool_reap(struct pool *p, pid_t pid, int status);
+
+/* The master (with --workers): old generations stop only once each of the
+ * n workers reported it done. */
+void pool_set_master(struct pool *p, int n);
+
+/* In a worker just forked: connect through the pool's stable link, count
+ * connections per generation, report finished generations on report_fd. */
+void pool_worker_init(struct pool *p, int report_fd);
+
+/* In a worker, on SIGHUP (after the master restarted the pool): new
+ * connections go to the new generation; the old one is reported once its
+ * connections here have ended. */
+void pool_worker_hup(struct pool *p);
+
+/* In the master: a worker reported generation id done (or, with id 0, a
+ * worker is gone and holds no generation any more). */
+void pool_master_report(struct pool *p, int id);
 
 /* Stops every child of every generation (TERM, then KILL after a second)
  * and removes the sockets. */

@@ -34,7 +34,15 @@ print(" ".join(e["event"] + ":" + dict(e.get("headers", [])).get(":status", "") 
 ')
 is "$res" "informational:103 response:200 | </style.css>; rel=preload; as=style ; </app.js>; rel=preload; as=script" \
     "hints.fcgi (libfcgi + h2cgi_early_hints): 103 with both Links, then 200"
-stop_h2cgi
+# the spawned program is h2cgi's own child (exec, no shell in between)...
+kids=$(children "$PID")
+for k in $kids; do kids="$kids $(children "$k")"; done # and any grandchild
+like "$(ps -o args= -p "$(children "$PID")")" "^[^ ]*hints\.fcgi$" "--spawn runs the program itself as the child"
+# ...so it stops with h2cgi, even after SIGKILL (PR_SET_PDEATHSIG)
+kill -9 "$PID"; wait "$PID" 2>/dev/null; PID=
+i=0
+while kill -0 $kids 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+ok "$(kill -0 $kids 2>/dev/null; [ $? -ne 0 ]; echo $?)" "SIGKILL of h2cgi: the --spawn program is gone too"
 
 # --cgi-dir with --spawn: the CGI prefix goes to the runner pool, the rest to the app
 if command -v curl >/dev/null; then
