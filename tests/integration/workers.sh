@@ -1,0 +1,64 @@
+#!/bin/sh
+# --workers: event-loop processes on one port, one backend pool for all.
+. "$(dirname "$0")/lib.sh"
+need curl h2load
+start_h2cgi --workers 2 --cgi-dir "$CGI" --procs 2 --grace 10
+# by the program each child runs (its command name), not by its arguments
+workers() { for k in $(children "$PID"); do [ "$(ps -o comm= -p "$k")" = h2cgi ] && echo "$k"; done; }
+runners() { for k in $(children "$PID"); do [ "$(ps -o comm= -p "$k")" = h2cgi-cgi ] && echo "$k"; done; }
+is "$(workers | wc -l)" "2" "two worker processes"
+is "$(runners | wc -l)" "2" "one pool of 2 backends, the master's"
+out=$(h2load -n 3000 -c 16 -m 10 "$URL/cgi-bin/hello.cgi" 2>&1)
+like "$out" "3000 succeeded, 0 failed" "h2load: 3000 requests over 16 connections"
+busy=0
+for w in $(workers); do
+    [ "$(awk '{print $14 + $15}' /proc/$w/stat)" -gt 0 ] && busy=$((busy + 1))
+done
+is "$busy" "2" "both workers served connections (SO_REUSEPORT)"
+
+# a worker that dies is replaced
+victim=$(workers | head -1)
+kill -9 "$victim"
+i=0
+while [ $i -lt 100 ]; do
+    [ "$(workers | wc -l)" = 2 ] && ! workers | grep -qx "$victim" && break
+    sleep 0.05; i=$((i + 1))
+done
+is "$(workers | grep -cx "$victim"):$(workers | wc -l)" "0:2" "a killed worker is replaced"
+like "$(cat "$ERRLOG")" "worker $victim killed by signal 9; restarting it" "and that is logged"
+is "$($CURL "$URL/cgi-bin/hello.cgi")" "Hello, world" "still serving"
+
+# SIGHUP: the pool restarts; the request in flight finishes on its backend
+old=$(runners | sort | tr '\n' ' ')
+$CURL -o "$WORK/inflight" "$URL/cgi-bin/slow.cgi?2" &
+C=$!
+sleep 0.5
+kill -HUP "$PID"
+sleep 0.3
+is "$($CURL "$URL/cgi-bin/hello.cgi")" "Hello, world" "after SIGHUP: served"
+wait $C
+is "$(tr '\n' ' ' < "$WORK/inflight")" "started done " "the request in flight finished"
+i=0
+while [ $i -lt 100 ]; do
+    left=
+    for k in $old; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
+    [ -z "$left" ] && break
+    sleep 0.05; i=$((i + 1))
+done
+is "$left" "" "the old backends stopped once every worker was done with them"
+like "$(cat "$ERRLOG")" "pool cgi: generation 1 done, stopping its backends" "generation change logged"
+
+# SIGTERM: workers drain, the master stops the pool and exits 0
+$CURL -o "$WORK/last" "$URL/cgi-bin/slow.cgi?1" &
+C=$!
+sleep 0.4
+all="$(children "$PID")"
+kill -TERM "$PID"
+wait "$PID"; rc=$?
+PID=
+wait $C
+is "$rc:$(tr '\n' ' ' < "$WORK/last")" "0:started done " "SIGTERM: the request in flight completes, exit 0"
+left=
+for k in $all; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
+is "$left" "" "no worker or backend left"
+done_testing
