@@ -147,7 +147,8 @@ static int begin_request(struct conn *c, struct h1_request *r)
 		return -1;
 	/* absolute-form (RFC 9112 §3.2.2): the authority comes from the target */
 	if (tlen > 7 && (strncasecmp(target, "http://", 7) == 0 || strncasecmp(target, "https://", 8) == 0)) {
-		const char *a = strstr(target, "//") + 2, *end = target + tlen;
+		/* target is not NUL-terminated: skip "http://" or "https://" by length */
+		const char *a = target + (target[4] == ':' ? 7 : 8), *end = target + tlen;
 		const char *slash = memchr(a, '/', (size_t)(end - a));
 		auth = a;
 		alen = (size_t)((slash ? slash : end) - a);

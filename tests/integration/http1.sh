@@ -75,6 +75,10 @@ like "$(printf '%s' "$out" | grep '^HTTP/1.1' | tr '\n' ' ')" "^HTTP/1.1 200 OK 
 like "$out" "SCRIPT_NAME=/cgi-bin/env.cgi" "the third one is env.cgi's"
 T=$((T + 1)); case "$out" in *"[still open]"*) echo "not ok $T - Connection: close closes"; FAILS=$((FAILS + 1));; *) echo "ok $T - Connection: close closes after the response";; esac
 
+out=$(raw 'GET http://example.org:8080/cgi-bin/env.cgi?x=1 HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n' | tr -d '\r' | grep -E '^(HTTP_HOST|SCRIPT_NAME|QUERY_STRING|REQUEST_URI)=' | tr '\n' ' ')
+is "$out" "HTTP_HOST=example.org:8080 QUERY_STRING=x=1 REQUEST_URI=/cgi-bin/env.cgi?x=1 SCRIPT_NAME=/cgi-bin/env.cgi " \
+    "absolute-form target: the authority and path come from it (RFC 9112 §3.2.2)"
+
 smuggle() { # name bytes status
     out=$(raw "$2" | tr -d '\r')
     like "$(printf '%s' "$out" | head -1)" "^HTTP/1.1 $3 " "$1: $3"
