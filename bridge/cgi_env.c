@@ -14,17 +14,6 @@ static int put(cgi_env_append_fn append, void *ctx, const char *name, const char
 	return append(ctx, name, strlen(name), value, strlen(value));
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long cgi_env_unescape(char *dst, const char *src, size_t len)
 {
 	size_t o = 0;
@@ -36,7 +25,7 @@ long cgi_env_unescape(char *dst, const char *src, size_t len)
 		}
 		if (i + 2 >= len)
 			return -1;
-		int hi = hexval(src[i + 1]), lo = hexval(src[i + 2]);
+		int hi = hdr_hex_digit((unsigned char)src[i + 1]), lo = hdr_hex_digit((unsigned char)src[i + 2]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 			return -1;
 		dst[o++] = (char)(hi << 4 | lo);

@@ -49,31 +49,15 @@ static int parse_status(const struct hdr *h)
 /* Parses buf[p->line .. end) (end excludes the line terminator) into a header. */
 static enum cgiresp_result header_line(struct cgiresp *p, size_t end)
 {
-	char *s = p->buf + p->line, *colon;
-	size_t n = end - p->line;
+	struct hdr h;
+	const char *why;
 
-	if (s[0] == ' ' || s[0] == '\t')
-		return fail(p, "folded header line");
-	colon = memchr(s, ':', n);
-	if (colon == NULL)
-		return fail(p, "header line without a colon");
-	if (!hdr_valid_name(s, (size_t)(colon - s)))
-		return fail(p, "invalid header name");
+	if (hdr_split_line(p->buf + p->line, end - p->line, &h, &why) < 0)
+		return fail(p, why);
 	if (p->nhdr == CGIRESP_MAX_HEADERS)
 		return fail(p, "too many header lines");
-	char *v = colon + 1, *e = s + n;
-	while (v < e && (*v == ' ' || *v == '\t'))
-		v++;
-	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	if (!hdr_valid_value(v, (size_t)(e - v)))
-		return fail(p, "invalid character in header value");
-	struct hdr *h = &p->hdrs[p->nhdr++];
-	h->name = s;
-	h->name_len = (size_t)(colon - s);
-	h->value = v;
-	h->value_len = (size_t)(e - v);
-	*e = '\0'; /* lets Location be used as a C string */
+	h.value[h.value_len] = '\0'; /* lets Location be used as a C string */
+	p->hdrs[p->nhdr++] = h;
 	return CGIRESP_MORE;
 }
 

@@ -28,20 +28,14 @@ static bool value_is(const struct hdr *h, const char *v)
 	return h->value_len == strlen(v) && strncasecmp(h->value, v, h->value_len) == 0;
 }
 
-static bool is_tchar(char c)
-{
-	return hdr_valid_name(&c, 1);
-}
-
 /* request-line = method SP request-target SP HTTP-version (§3) */
 static int request_line(const char *s, size_t n, struct h1_request *r)
 {
 	const char *sp1 = memchr(s, ' ', n);
 	if (sp1 == NULL || sp1 == s)
 		return fail(r, 400, "malformed request line");
-	for (const char *p = s; p < sp1; p++)
-		if (!is_tchar(*p))
-			return fail(r, 400, "invalid method");
+	if (!hdr_valid_name(s, (size_t)(sp1 - s))) /* a method is a token */
+		return fail(r, 400, "invalid method");
 	const char *t = sp1 + 1, *end = s + n;
 	const char *sp2 = memchr(t, ' ', (size_t)(end - t));
 	if (sp2 == NULL || sp2 == t)
@@ -67,27 +61,13 @@ static int request_line(const char *s, size_t n, struct h1_request *r)
 /* field-line = field-name ":" OWS field-value OWS (§5) */
 static int field_line(char *s, size_t n, struct h1_request *r)
 {
-	if (s[0] == ' ' || s[0] == '\t')
-		return fail(r, 400, "folded header line");
-	char *colon = memchr(s, ':', n);
-	if (colon == NULL)
-		return fail(r, 400, "header line without a colon");
-	if (!hdr_valid_name(s, (size_t)(colon - s)))
-		return fail(r, 400, "invalid header name (or whitespace before the colon)");
+	const char *why;
+
 	if (r->nhdr == H1_MAX_HEADERS)
 		return fail(r, 431, "too many header fields");
-	char *v = colon + 1, *e = s + n;
-	while (v < e && (*v == ' ' || *v == '\t'))
-		v++;
-	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	if (!hdr_valid_value(v, (size_t)(e - v)))
-		return fail(r, 400, "invalid character in a header value");
-	struct hdr *h = &r->hdrs[r->nhdr++];
-	h->name = s;
-	h->name_len = (size_t)(colon - s);
-	h->value = v;
-	h->value_len = (size_t)(e - v);
+	if (hdr_split_line(s, n, &r->hdrs[r->nhdr], &why) < 0)
+		return fail(r, 400, why);
+	r->nhdr++;
 	return 0;
 }
 
@@ -209,17 +189,6 @@ void h1_chunked_init(struct h1_chunked *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 ssize_t h1_chunked_decode(struct h1_chunked *d, const uint8_t *buf, size_t len,
 			  const uint8_t **data, size_t *dlen, bool *done)
 {
@@ -232,7 +201,7 @@ ssize_t h1_chunked_decode(struct h1_chunked *d, const uint8_t *buf, size_t len,
 		uint8_t c = buf[i];
 		switch (d->state) {
 		case C_SIZE: {
-			int h = hexval(c);
+			int h = hdr_hex_digit(c);
 			if (h >= 0) {
 				/* 15 hex digits: far beyond any --max-body, never overflows */
 				if (++d->digits > 15)

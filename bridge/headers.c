@@ -57,6 +57,49 @@ bool hdr_valid_value(const char *value, size_t len)
 	return true;
 }
 
+int hdr_split_line(char *line, size_t n, struct hdr *h, const char **why)
+{
+	char *colon = n ? memchr(line, ':', n) : NULL;
+
+	if (n && (line[0] == ' ' || line[0] == '\t')) {
+		*why = "folded header line"; /* obs-fold: refused (RFC 9112 §5.2) */
+		return -1;
+	}
+	if (colon == NULL) {
+		*why = "header line without a colon";
+		return -1;
+	}
+	if (!hdr_valid_name(line, (size_t)(colon - line))) {
+		*why = "invalid header name";
+		return -1;
+	}
+	char *v = colon + 1, *e = line + n;
+	while (v < e && (*v == ' ' || *v == '\t'))
+		v++;
+	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (!hdr_valid_value(v, (size_t)(e - v))) {
+		*why = "invalid character in header value";
+		return -1;
+	}
+	h->name = line;
+	h->name_len = (size_t)(colon - line);
+	h->value = v;
+	h->value_len = (size_t)(e - v);
+	return 0;
+}
+
+int hdr_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 bool hdr_list_has(const char *list, size_t list_len, const char *name, size_t name_len)
 {
 	size_t i = 0;

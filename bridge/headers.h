@@ -29,6 +29,15 @@ bool hdr_valid_name(const char *name, size_t len);
  * no NUL, CR, LF or other control characters. */
 bool hdr_valid_value(const char *value, size_t len);
 
+/* Splits a header line (without its line end) in place into h: a token
+ * name, a colon, the value without surrounding SP/HTAB (RFC 9110 §5.5,
+ * RFC 9112 §5). Returns 0, or -1 with *why for a folded line, no colon, an
+ * invalid name (whitespace before the colon included) or an invalid value. */
+int hdr_split_line(char *line, size_t n, struct hdr *h, const char **why);
+
+/* The value of a hex digit, or -1. */
+int hdr_hex_digit(int c);
+
 /* True when the comma-separated token list holds name (case-insensitive). */
 bool hdr_list_has(const char *list, size_t list_len, const char *name, size_t name_len);
 

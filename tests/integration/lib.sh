@@ -95,6 +95,19 @@ stop_h2cgi() {
     fi
 }
 
+# still_alive PID...: waits up to 5 s for them to exit; prints those left
+still_alive() {
+    i=0
+    while [ $i -lt 100 ]; do
+        left=
+        for k in "$@"; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
+        [ -z "$left" ] && break
+        sleep 0.05
+        i=$((i + 1))
+    done
+    echo "$left"
+}
+
 # children PID: direct children of a process
 children() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '; }
 

@@ -79,15 +79,7 @@ case " $old" in *" $r "*) echo "not ok $T - after SIGHUP a new backend serves ($
 *) echo "ok $T - after SIGHUP a new backend serves ($r)" ;; esac
 wait $C
 is "$(cat "$WORK/inflight" | tr '\n' ' ')" "started done " "the request in flight finished on its old backend"
-i=0
-while [ $i -lt 100 ]; do
-    left=
-    for k in $old; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
-    [ -z "$left" ] && break
-    sleep 0.05
-    i=$((i + 1))
-done
-is "$left" "" "then the old backends stopped"
+is "$(still_alive $old)" "" "then the old backends stopped"
 is "$(children "$PID" | wc -l)" "2" "two backends after SIGHUP"
 like "$(cat "$ERRLOG")" "pool cgi: restarted as generation 2; generation 1 finishes 1 requests" "restart logged"
 like "$(cat "$ERRLOG")" "pool cgi: generation 1 stopped" "old generation's end logged"
@@ -100,16 +92,7 @@ kids=$(children "$PID")
 kill -9 "$PID"
 wait "$PID" 2>/dev/null
 PID=
-left=
-i=0
-while [ $i -lt 100 ]; do
-    left=
-    for k in $kids; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
-    [ -z "$left" ] && break
-    sleep 0.05
-    i=$((i + 1))
-done
-is "$left" "" "SIGKILL of the master: no backend process left"
+is "$(still_alive $kids)" "" "SIGKILL of the master: no backend process left"
 
 # an external FastCGI server (--fastcgi unix:PATH): a libfcgi program on its own socket
 HINTS=$top_builddir/examples/fcgi/hints.fcgi

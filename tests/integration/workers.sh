@@ -38,14 +38,7 @@ sleep 0.3
 is "$($CURL "$URL/cgi-bin/hello.cgi")" "Hello, world" "after SIGHUP: served"
 wait $C
 is "$(tr '\n' ' ' < "$WORK/inflight")" "started done " "the request in flight finished"
-i=0
-while [ $i -lt 100 ]; do
-    left=
-    for k in $old; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
-    [ -z "$left" ] && break
-    sleep 0.05; i=$((i + 1))
-done
-is "$left" "" "the old backends stopped once every worker was done with them"
+is "$(still_alive $old)" "" "the old backends stopped once every worker was done with them"
 like "$(cat "$ERRLOG")" "pool cgi: generation 1 done, stopping its backends" "generation change logged"
 
 # SIGTERM: workers drain, the master stops the pool and exits 0
@@ -58,7 +51,5 @@ wait "$PID"; rc=$?
 PID=
 wait $C
 is "$rc:$(tr '\n' ' ' < "$WORK/last")" "0:started done " "SIGTERM: the request in flight completes, exit 0"
-left=
-for k in $all; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
-is "$left" "" "no worker or backend left"
+is "$(still_alive $all)" "" "no worker or backend left"
 done_testing
