@@ -86,7 +86,7 @@ int conn_accept2(int rfd, int wfd, const struct config *cfg)
 	c->cleartext = cfg->cleartext;
 	c->handshaking = !c->cleartext;
 	c->wfd = wfd;
-	c->wio.fd = -1;
+	c->io.fd = c->wio.fd = -1; /* nothing watched yet: the failure path may loop_del() */
 	addresses(c, rfd);
 	setsockopt(rfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((!c->cleartext && tls_session_new(&c->tls, rfd, wfd, &c->creds) < 0) ||

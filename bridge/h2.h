@@ -45,6 +45,5 @@ void h2_consume(struct stream *s, size_t n);
 
 #define H2_NO_ERROR 0x0
 #define H2_INTERNAL_ERROR 0x2
-#define H2_REFUSED_STREAM 0x7
 
 #endif
