@@ -104,7 +104,7 @@ int conn_accept2(int rfd, int wfd, const struct config *cfg)
 		free(c);
 		return -1;
 	}
-	c->accepted = c->last_frame = loop_now();
+	c->accepted = loop_now(); /* last_frame stays 0 until a frame or head completes */
 	c->next = all_conns;
 	if (all_conns)
 		all_conns->prev = c;
@@ -369,35 +369,53 @@ static void conn_free(struct conn *c)
 	nconns--;
 }
 
+/* True while no protocol runs yet: the TLS handshake, or a cleartext
+ * connection whose first bytes have not told HTTP/2 from HTTP/1.x. */
+static bool before_proto(const struct conn *c)
+{
+	return c->handshaking || c->ops == NULL;
+}
+
 void conn_sweep(unsigned header_timeout, unsigned idle_timeout)
 {
-	uint64_t now = loop_now();
+	uint64_t now = loop_now(), hto = header_timeout * 1000ULL;
 
 	for (struct conn *c = all_conns; c; c = c->next) {
 		const char *why = NULL;
 		if (c->dead)
 			continue;
-		if (c->handshaking && now - c->accepted >= header_timeout * 1000ULL)
+		if (c->handshaking && now - c->accepted >= hto)
 			why = "TLS handshake not done within --header-timeout";
+		else if (before_proto(c) && now - c->accepted >= hto)
+			why = "no protocol preface or request within --header-timeout";
+		/* a connection that never completed a frame or a request head,
+		 * silent or trickling: counted from the accept */
+		else if (c->last_frame == 0 && now - c->accepted >= hto)
+			why = "no request within --header-timeout";
 		bool busy = false;
 		for (struct stream *s = c->streams; s && !why; s = s->next) {
 			busy |= s->got_request;
-			if (!s->got_request && now - s->start >= header_timeout * 1000ULL)
+			if (!s->got_request && now - s->start >= hto)
 				why = "request header block not done within --header-timeout";
 		}
 		/* bytes keep coming but no frame completes: a trickled frame */
-		if (!why && !busy && !c->handshaking && c->last_read > c->last_frame &&
-		    now - c->last_frame >= header_timeout * 1000ULL)
+		if (!why && !busy && c->last_frame && c->last_read > c->last_frame &&
+		    now - c->last_frame >= hto)
 			why = "no complete frame within --header-timeout";
 		if (why) {
 			/* slowloris: a client trickling bytes holds no stream hostage */
 			log_info("%s:%u: %s; closing", c->peer_addr, c->peer_port, why);
 			conn_close(c);
-		} else if (!c->handshaking && c->streams == NULL && !c->goaway &&
-			   now - c->last_frame >= idle_timeout * 1000ULL) {
+		} else if (c->streams == NULL && !c->goaway &&
+			   now - (c->last_frame ? c->last_frame : c->accepted) >=
+				   idle_timeout * 1000ULL) {
 			if (c->cfg->verbose)
 				log_info("%s:%u: idle for --idle-timeout; closing", c->peer_addr,
 					 c->peer_port);
+			if (before_proto(c)) {
+				conn_close(c); /* no protocol to say goodbye in */
+				continue;
+			}
 			c->goaway = true;
 			c->ops->goaway(c);
 			conn_schedule_flush(c);
@@ -410,8 +428,8 @@ void conn_shutdown_all(void)
 	for (struct conn *c = all_conns; c; c = c->next) {
 		if (c->dead)
 			continue;
-		if (c->handshaking) {
-			conn_close(c);
+		if (before_proto(c)) {
+			conn_close(c); /* no protocol to say goodbye in */
 			continue;
 		}
 		c->goaway = true;

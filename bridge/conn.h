@@ -45,7 +45,7 @@ struct conn {
 	struct stream *streams;       /* live streams */
 	struct conn *next_dirty, *next_dead;
 	struct conn *prev, *next;     /* every open connection */
-	uint64_t accepted, last_frame, last_read; /* loop_now(): for the timeouts */
+	uint64_t accepted, last_frame, last_read; /* loop_now(): for the timeouts; last_frame 0: none yet */
 	bool goaway;                  /* GOAWAY submitted: finishing */
 	char peer_addr[INET6_ADDRSTRLEN];
 	unsigned peer_port;
@@ -77,13 +77,15 @@ void conn_before_sleep(void);
 /* Number of open connections. */
 unsigned long conn_count(void);
 
-/* Closes connections past their deadlines: TLS handshake or a request's
- * header block not done within header_timeout, or no stream and no frame
- * for idle_timeout (seconds); call about once a second. */
+/* Closes connections past their deadlines: TLS handshake, protocol
+ * preface, first request or a request's header block not done within
+ * header_timeout, or no stream and no frame for idle_timeout (seconds);
+ * call about once a second. */
 void conn_sweep(unsigned header_timeout, unsigned idle_timeout);
 
 /* Graceful stop (RFC 9113 §6.8): GOAWAY on every HTTP/2 connection, so that
- * in-flight streams finish and no new ones start; handshakes are dropped. */
+ * in-flight streams finish and no new ones start; connections still in their
+ * handshake or before their protocol is known are dropped. */
 void conn_shutdown_all(void);
 
 /* Closes every connection now (after the grace period). */

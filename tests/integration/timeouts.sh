@@ -66,4 +66,71 @@ print("answered" if b"Hello, world" in data else "no answer", "closed after %.1f
 PY
 )
 like "$out" "answered closed after [3-5]\.[0-9] s" "HTTP/1.1 keep-alive connection closed at --idle-timeout 3 ($out)"
+stop_h2cgi
+
+# silent: connects and sends nothing; prints when and how it was closed
+silent() { # PORT WAIT [tls]
+    "$PYTHON3" - "$@" <<'PY'
+import socket, ssl, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+if len(sys.argv) > 3:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols([sys.argv[3]])
+    s = ctx.wrap_socket(s, server_hostname="localhost")
+t = time.monotonic()
+s.settimeout(float(sys.argv[2]))
+try:
+    while s.recv(100):
+        pass  # TLS: the server's SETTINGS, GOAWAY
+    print("closed after %.1f s" % (time.monotonic() - t))
+except socket.timeout:
+    print("still open")
+except OSError:
+    print("closed after %.1f s" % (time.monotonic() - t))
+PY
+}
+
+# Regression: a silent cleartext client crashed h2cgi (SIGSEGV) when the
+# idle timeout or SIGTERM met a connection whose protocol was not known yet
+start_h2cgi --cleartext --cgi-dir "$CGI" --procs 1 --idle-timeout 1 --header-timeout 30
+out=$(silent "$PORT" 4)
+like "$out" "closed after [0-3]\.[0-9] s" "silent cleartext client: closed at --idle-timeout 1 ($out)"
+ok "$(kill -0 "$PID" 2>/dev/null; echo $?)" "h2cgi still runs after the idle timeout met a silent client"
+is "$($CURL --http2-prior-knowledge -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/cgi-bin/hello.cgi")" "200" "and serves the next request"
+stop_h2cgi
+
+start_h2cgi --cleartext --cgi-dir "$CGI" --procs 1 --header-timeout 2 --idle-timeout 30
+out=$(silent "$PORT" 10)
+like "$out" "closed after [1-3]\.[0-9] s" "silent cleartext client: closed at --header-timeout 2 ($out)"
+like "$(cat "$ERRLOG")" "no protocol preface or request within --header-timeout; closing" "logged"
+stop_h2cgi
+
+# TLS done, then silence: the header timeout holds too (it did not: last_read was 0)
+start_h2cgi --cgi-dir "$CGI" --procs 1 --header-timeout 2 --idle-timeout 30
+out=$(silent "$PORT" 10 h2)
+like "$out" "closed after [1-3]\.[0-9] s" "TLS h2 client silent after the handshake: closed at --header-timeout 2 ($out)"
+out=$(silent "$PORT" 10 http/1.1)
+like "$out" "closed after [1-3]\.[0-9] s" "TLS HTTP/1.1 client silent after the handshake: closed at --header-timeout 2 ($out)"
+like "$(cat "$ERRLOG")" "no request within --header-timeout; closing" "logged"
+stop_h2cgi
+
+# SIGTERM with a silent cleartext client connected: a clean drain
+mkdir "$WORK/rt"
+OLDTMP=${TMPDIR:-}
+export TMPDIR=$WORK/rt
+start_h2cgi --cleartext --cgi-dir "$CGI" --procs 1
+silent "$PORT" 10 > "$WORK/silent.out" &
+S=$!
+sleep 0.5
+kill -TERM "$PID"
+wait "$PID"; rc=$?
+PID=
+wait $S
+is "$rc" "0" "SIGTERM with a silent cleartext client: exit status 0"
+like "$(cat "$WORK/silent.out")" "closed after" "the silent client was closed"
+like "$(cat "$ERRLOG")" "info: stopped" "the drain finished"
+is "$(ls "$WORK/rt")" "" "the run directory is removed"
+if [ -n "$OLDTMP" ]; then TMPDIR=$OLDTMP; else unset TMPDIR; fi
 done_testing
