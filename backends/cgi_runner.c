@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,7 +41,8 @@ struct run {
 	int nl;             /* end-of-block scanner: 1 after LF, 2 after LF CR */
 	bool headers_done;  /* the first block went out */
 	bool sent;          /* anything went out */
-	bool client_gone;
+	bool client_gone;   /* h2cgi closed, or stopped reading past the deadline */
+	long long deadline; /* now_ms() when the script is killed */
 };
 
 static void on_term(int sig)
@@ -76,10 +78,25 @@ static void respond(FCGX_Request *req, int status, const char *text)
 		     status, text, status, text);
 }
 
+/* Writes to h2cgi never block past the script's deadline: a client that
+ * does not read must not hold this process (and so the pool) forever. */
+static void bound_writes(struct run *r)
+{
+	long long left = r->deadline - now_ms();
+	struct timeval tv = {0, 1000}; /* 0 would mean no limit */
+
+	if (left > 1) {
+		tv.tv_sec = (time_t)(left / 1000);
+		tv.tv_usec = (suseconds_t)(left % 1000 * 1000);
+	}
+	setsockopt(r->req->ipcFd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 static int put_out(struct run *r, const char *p, size_t n)
 {
-	if (n == 0)
-		return 0;
+	if (n == 0 || r->client_gone)
+		return r->client_gone ? -1 : 0;
+	bound_writes(r);
 	if (FCGX_PutStr(p, (int)n, r->req->out) < 0 || FCGX_FFlush(r->req->out) < 0) {
 		r->client_gone = true;
 		return -1;
@@ -122,6 +139,8 @@ static void child(const char *script, int in, int out, int err, char **envp)
 	signal(SIGTERM, SIG_DFL);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(126);
+	/* exactly 0, 1 and 2: not our FastCGI socket, nor anything else */
+	closefrom(3);
 	snprintf(dir, sizeof(dir), "%s", script);
 	char *slash = strrchr(dir, '/');
 	if (slash) {
@@ -183,7 +202,7 @@ done:
 static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_out)
 {
 	char buf[IO_CHUNK];
-	long long deadline = now_ms() + (long long)timeout_s * 1000;
+	long long deadline = r->deadline;
 	int status = 0;
 	struct feeder f = {r->req->in, in};
 	pthread_t feeder;
@@ -192,12 +211,16 @@ static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_
 	if (!feeding)
 		close(in);
 	while (out >= 0 || err >= 0) {
-		struct pollfd p[2];
-		int np = 0, op = -1, ep = -1;
+		struct pollfd p[3];
+		int np = 0, op = -1, ep = -1, cp = -1;
 		if (out >= 0)
 			p[op = np++] = (struct pollfd){out, POLLIN, 0};
 		if (err >= 0)
 			p[ep = np++] = (struct pollfd){err, POLLIN, 0};
+		/* h2cgi closes the connection when its client reset the stream or
+		 * went away: only the hang-up is watched, the feeder reads */
+		if (!r->client_gone)
+			p[cp = np++] = (struct pollfd){r->req->ipcFd, POLLRDHUP, 0};
 		long long left = deadline - now_ms();
 		if (left <= 0 && !*timed_out) {
 			kill(-pid, SIGKILL);
@@ -208,6 +231,10 @@ static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_
 			break;
 		if (rc <= 0)
 			continue;
+		if (cp >= 0 && p[cp].revents) {
+			r->client_gone = true;
+			kill(-pid, SIGKILL); /* nobody waits for its answer */
+		}
 		if (op >= 0 && p[op].revents) {
 			ssize_t n = read(out, buf, sizeof(buf));
 			if (n > 0) {
@@ -223,8 +250,11 @@ static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_
 		if (ep >= 0 && p[ep].revents) {
 			ssize_t n = read(err, buf, sizeof(buf));
 			if (n > 0) {
-				FCGX_PutStr(buf, (int)n, r->req->err);
-				FCGX_FFlush(r->req->err);
+				if (!r->client_gone) {
+					bound_writes(r);
+					FCGX_PutStr(buf, (int)n, r->req->err);
+					FCGX_FFlush(r->req->err);
+				}
 			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 				close(err);
 				err = -1;
@@ -278,13 +308,23 @@ static int check_script(FCGX_Request *req, const char *sf, char *real)
 	return 0;
 }
 
+/* Closes the fds of pipes that are open (>= 0). */
+static void close_pipes(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
 static void serve(FCGX_Request *req)
 {
 	static struct run r;
 	char real[PATH_MAX];
-	int in[2], out[2], err[2];
+	int fds[6] = {-1, -1, -1, -1, -1, -1}; /* in, out, err: read end, write end */
+	int *in = fds, *out = fds + 2, *err = fds + 4;
 	bool timed_out = false;
 
+	FCGX_SetExitStatus(0, req->out); /* libfcgi keeps the last request's */
 	int status = check_script(req, FCGX_GetParam("SCRIPT_FILENAME", req->envp), real);
 	if (status) {
 		respond(req, status, status == 404 ? "Not Found" : status == 403 ? "Forbidden"
@@ -294,13 +334,14 @@ static void serve(FCGX_Request *req)
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
 		errlog(req, "pipe: %s", strerror(errno));
 		respond(req, 500, "Internal Server Error");
+		close_pipes(fds, 6);
 		return;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		errlog(req, "fork: %s", strerror(errno));
 		respond(req, 500, "Internal Server Error");
-		close(in[0]), close(in[1]), close(out[0]), close(out[1]), close(err[0]), close(err[1]);
+		close_pipes(fds, 6);
 		return;
 	}
 	if (pid == 0)
@@ -315,18 +356,24 @@ static void serve(FCGX_Request *req)
 	memset(&r, 0, sizeof(r));
 	r.req = req;
 	r.script = real;
+	r.deadline = now_ms() + (long long)timeout_s * 1000;
 	int ws = pump(&r, pid, in[1], out[0], err[0], &timed_out);
 	script_pid = 0;
-	if (r.client_gone)
+	if (r.client_gone) {
+		if (timed_out || now_ms() >= r.deadline)
+			fprintf(stderr, "h2cgi-cgi: %s killed: its client read nothing until --timeout %d s\n",
+				real, timeout_s);
 		return;
+	}
+	/* The application status tells h2cgi whether the body is whole: not
+	 * 0 only when the script was killed (RFC 3875 gives no other signal;
+	 * a script's own exit status is logged, not judged). */
 	if (timed_out) {
 		errlog(req, "%s killed after --timeout %d s", real, timeout_s);
-		if (!r.sent) {
+		if (!r.sent)
 			respond(req, 504, "Gateway Timeout");
-		} else {
-			/* the response is cut: no END_REQUEST, so h2cgi resets the stream */
-			shutdown(req->ipcFd, SHUT_RDWR);
-		}
+		else
+			FCGX_SetExitStatus(128 + SIGKILL, req->out);
 		return;
 	}
 	if (!r.headers_done) {
@@ -345,11 +392,12 @@ static void serve(FCGX_Request *req)
 		put_out(&r, r.hold, r.hold_len); /* exit 0: let h2cgi judge what it wrote */
 		return;
 	}
-	if (WIFSIGNALED(ws))
+	if (WIFSIGNALED(ws)) {
 		errlog(req, "%s died of signal %d", real, WTERMSIG(ws));
-	else if (WEXITSTATUS(ws) != 0)
+		FCGX_SetExitStatus(128 + WTERMSIG(ws), req->out);
+	} else if (WEXITSTATUS(ws) != 0) {
 		errlog(req, "%s exited with status %d", real, WEXITSTATUS(ws));
-	FCGX_SetExitStatus(WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws), req->out);
+	}
 }
 
 static void usage(void)

@@ -18,6 +18,7 @@ enum {
 	O_QUEUE_TIMEOUT, O_TLS_PRIORITY, O_MAX_STREAMS, O_MAX_HEADER, O_GRACE, O_IDLE_TIMEOUT,
 	O_HEADER_TIMEOUT, O_ERROR_LOG, O_INETD, O_WINDOW, O_CONN_WINDOW, O_MAX_FRAME,
 	O_MAX_HEADER_LIST, O_USER, O_GROUP, O_ALLOW_ROOT, O_CLEARTEXT, O_ALT_SVC, O_WORKERS,
+	O_SEND_TIMEOUT,
 };
 
 static const struct option longopts[] = {
@@ -47,6 +48,7 @@ static const struct option longopts[] = {
 	{"grace", required_argument, NULL, O_GRACE},
 	{"idle-timeout", required_argument, NULL, O_IDLE_TIMEOUT},
 	{"header-timeout", required_argument, NULL, O_HEADER_TIMEOUT},
+	{"send-timeout", required_argument, NULL, O_SEND_TIMEOUT},
 	{"error-log", required_argument, NULL, O_ERROR_LOG},
 	{"inetd", no_argument, NULL, O_INETD},
 	{"cleartext", no_argument, NULL, O_CLEARTEXT},
@@ -72,6 +74,7 @@ void config_usage(void)
 	      "             [--connection-window-size BYTES] [--max-frame-size BYTES]\n"
 	      "             [--max-header-list-size BYTES] [--queue N] [--queue-timeout SEC]\n"
 	      "             [--grace SEC] [--idle-timeout SEC] [--header-timeout SEC]\n"
+	      "             [--send-timeout SEC]\n"
 	      "             [--error-log FILE] [--tls-priority STRING] [--cgi-runner PATH]\n"
 	      "             [--user USER [--group GROUP]] [--allow-root-backends]\n"
 	      "             [--alt-svc VALUE] [--workers N]\n"
@@ -107,8 +110,32 @@ static int bad(const char *opt, const char *arg, const char *why)
 	return 64;
 }
 
+int config_check_port(const char *spec, unsigned min_port, const char **why)
+{
+	const char *colon = strrchr(spec, ':');
+	unsigned long port = 0;
+
+	if (colon == NULL || colon[1] == '\0') {
+		*why = "expected HOST:PORT";
+		return -1;
+	}
+	for (const char *p = colon + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || port > 65535) {
+			*why = "the port is not a number";
+			return -1;
+		}
+		port = port * 10 + (unsigned long)(*p - '0');
+	}
+	if (port > 65535 || port < min_port) {
+		*why = min_port ? "the port must be 1..65535" : "the port must be 0..65535";
+		return -1;
+	}
+	return 0;
+}
+
 int config_parse(struct config *c, int argc, char **argv)
 {
+	const char *why;
 	long long v;
 	int ch;
 
@@ -123,17 +150,19 @@ int config_parse(struct config *c, int argc, char **argv)
 	c->max_header_block = 64 * 1024;
 	c->max_header_list = 64 * 1024;
 	/* for speed: a window large enough to keep uploads streaming over a
-	 * fast link without waiting for WINDOW_UPDATE, frames larger than
-	 * nghttp2's 16 KB default so that big uploads cost fewer frames */
+	 * fast link without waiting for WINDOW_UPDATE */
 	c->window = 256 * 1024;
 	c->conn_window = 4 * 1024 * 1024;
-	c->max_frame = 64 * 1024;
+	/* RFC 9113 §4.2's initial value: clients may send frames of that size
+	 * before they see our SETTINGS, so a larger default only surprises */
+	c->max_frame = 16384;
 	c->max_streams = 100;
 	c->queue_max = 1024;
 	c->queue_timeout = 30;
 	c->grace = 10;
 	c->idle_timeout = 60;
 	c->header_timeout = 10;
+	c->send_timeout = 60;
 	c->tls_priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:"
 			  "+AES-256-GCM:+CHACHA20-POLY1305:-RSA:-DHE-RSA";
 
@@ -143,6 +172,8 @@ int config_parse(struct config *c, int argc, char **argv)
 		case 'l':
 			if (c->nlisten == CONFIG_MAX_LISTEN)
 				return bad("--listen", optarg, "too many listeners");
+			if (config_check_port(optarg, 0, &why) < 0)
+				return bad("--listen", optarg, why);
 			c->listen[c->nlisten++] = optarg;
 			c->listen_given = true;
 			break;
@@ -174,8 +205,8 @@ int config_parse(struct config *c, int argc, char **argv)
 		case O_CGI_RUNNER: c->cgi_runner = optarg; break;
 		case O_SPAWN: c->spawn = optarg; break;
 		case O_FASTCGI:
-			if (strncmp(optarg, "unix:", 5) != 0 && strrchr(optarg, ':') == NULL)
-				return bad("--fastcgi", optarg, "expected unix:PATH or HOST:PORT");
+			if (strncmp(optarg, "unix:", 5) != 0 && config_check_port(optarg, 1, &why) < 0)
+				return bad("--fastcgi", optarg, why);
 			c->fastcgi = optarg;
 			break;
 		case O_DOCROOT: c->docroot = optarg; break;
@@ -256,6 +287,11 @@ int config_parse(struct config *c, int argc, char **argv)
 			if (parse_size(optarg, 1, 3600, &v))
 				return bad("--header-timeout", optarg, "expected 1..3600 seconds");
 			c->header_timeout = (int)v;
+			break;
+		case O_SEND_TIMEOUT:
+			if (parse_size(optarg, 1, 86400, &v))
+				return bad("--send-timeout", optarg, "expected 1..86400 seconds");
+			c->send_timeout = (int)v;
 			break;
 		case O_ERROR_LOG: c->error_log = optarg; break;
 		case 'v': c->verbose = true; break;

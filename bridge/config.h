@@ -34,6 +34,7 @@ struct config {
 	int grace;                /* seconds in-flight streams get after SIGTERM */
 	int idle_timeout;         /* seconds without a stream or a frame */
 	int header_timeout;       /* seconds for a handshake or a request header block */
+	int send_timeout;         /* seconds a response may wait for the client to read */
 	const char *error_log;    /* file for the error log, or NULL for stderr */
 	const char *user, *group; /* --user/--group: privileges after start-up */
 	bool allow_root_backends;
@@ -49,6 +50,10 @@ struct config {
  * message to stderr and returns 64 (EX_USAGE); returns -1 after --help or
  * --version were answered. */
 int config_parse(struct config *c, int argc, char **argv);
+
+/* Checks "HOST:PORT" ("[v6]:PORT", ":PORT"): a port of digits in
+ * min_port..65535. Returns 0, or -1 with *why. */
+int config_check_port(const char *spec, unsigned min_port, const char **why);
 
 /* Writes the usage text to stderr. */
 void config_usage(void);

@@ -104,7 +104,7 @@ int conn_accept2(int rfd, int wfd, const struct config *cfg)
 		free(c);
 		return -1;
 	}
-	c->accepted = loop_now(); /* last_frame stays 0 until a frame or head completes */
+	c->accepted = c->last_write = loop_now(); /* last_frame stays 0 until a frame or head completes */
 	c->next = all_conns;
 	if (all_conns)
 		all_conns->prev = c;
@@ -306,7 +306,9 @@ static int conn_flush(struct conn *c)
 		if (n < 0)
 			return -1;
 		buf_consume(&c->out, (size_t)n);
+		c->last_write = loop_now();
 	}
+	c->last_write = loop_now(); /* nothing waits for the client */
 	if (c->ops && c->ops->finished(c))
 		return -1;
 	want_write(c, false);
@@ -376,7 +378,7 @@ static bool before_proto(const struct conn *c)
 	return c->handshaking || c->ops == NULL;
 }
 
-void conn_sweep(unsigned header_timeout, unsigned idle_timeout)
+void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_timeout)
 {
 	uint64_t now = loop_now(), hto = header_timeout * 1000ULL;
 
@@ -402,6 +404,13 @@ void conn_sweep(unsigned header_timeout, unsigned idle_timeout)
 		if (!why && !busy && c->last_frame && c->last_read > c->last_frame &&
 		    now - c->last_frame >= hto)
 			why = "no complete frame within --header-timeout";
+		if (!why && (buf_used(&c->out) > 0 || c->send_pending) &&
+		    now - c->last_write >= send_timeout * 1000ULL)
+			why = "the client read nothing for --send-timeout";
+		/* a client that does not read holds its backend: give it back */
+		for (struct stream *s = c->streams; s && !why; s = s->next)
+			if (stream_send_stalled(s, now, send_timeout * 1000ULL))
+				stream_cut(s, "the client read nothing for --send-timeout");
 		if (why) {
 			/* slowloris: a client trickling bytes holds no stream hostage */
 			log_info("%s:%u: %s; closing", c->peer_addr, c->peer_port, why);

@@ -16,7 +16,7 @@
 struct config;
 struct stream;
 struct h1;
-struct nghttp2_session;
+struct h2;
 
 enum conn_proto {
 	PROTO_NONE, /* cleartext, first bytes not seen yet */
@@ -30,7 +30,7 @@ struct conn {
 	int wfd;                      /* == io.fd for a socket */
 	gnutls_session_t tls;
 	struct tls_creds *creds;      /* held while the session lives */
-	struct nghttp2_session *h2;
+	struct h2 *h2;                /* HTTP/2 state (h2.c) */
 	const struct config *cfg;
 	bool handshaking, dead, dirty;
 	bool cleartext;               /* no TLS (--cleartext) */
@@ -46,6 +46,7 @@ struct conn {
 	struct conn *next_dirty, *next_dead;
 	struct conn *prev, *next;     /* every open connection */
 	uint64_t accepted, last_frame, last_read; /* loop_now(): for the timeouts; last_frame 0: none yet */
+	uint64_t last_write;          /* output last moved (or nothing was waiting) */
 	bool goaway;                  /* GOAWAY submitted: finishing */
 	char peer_addr[INET6_ADDRSTRLEN];
 	unsigned peer_port;
@@ -79,9 +80,10 @@ unsigned long conn_count(void);
 
 /* Closes connections past their deadlines: TLS handshake, protocol
  * preface, first request or a request's header block not done within
- * header_timeout, or no stream and no frame for idle_timeout (seconds);
- * call about once a second. */
-void conn_sweep(unsigned header_timeout, unsigned idle_timeout);
+ * header_timeout, or no stream and no frame for idle_timeout; resets a
+ * stream whose response waited send_timeout for the client to read
+ * (seconds); call about once a second. */
+void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_timeout);
 
 /* Graceful stop (RFC 9113 §6.8): GOAWAY on every HTTP/2 connection, so that
  * in-flight streams finish and no new ones start; connections still in their

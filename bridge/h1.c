@@ -37,18 +37,6 @@ struct h1 {
 	int32_t next_id;
 };
 
-static const char *hop_names[] = {"connection", "keep-alive", "proxy-connection",
-				  "transfer-encoding", "upgrade", "te", "http2-settings", "host"};
-
-static bool skip_field(const struct hdr *h)
-{
-	for (size_t i = 0; i < sizeof(hop_names) / sizeof(hop_names[0]); i++)
-		if (h->name_len == strlen(hop_names[i]) &&
-		    strncasecmp(h->name, hop_names[i], h->name_len) == 0)
-			return true;
-	return false;
-}
-
 static int h1_start(struct conn *c)
 {
 	c->h1 = calloc(1, sizeof(*c->h1));
@@ -162,9 +150,11 @@ static int begin_request(struct conn *c, struct h1_request *r)
 	    stream_on_header(s, (const uint8_t *)":path", 5, (const uint8_t *)target, tlen) ||
 	    (auth && stream_on_header(s, (const uint8_t *)":authority", 10, (const uint8_t *)auth, alen)))
 		return -1;
+	/* Host became :authority; hop-by-hop fields and those Connection names
+	 * are dropped with the HTTP/2 ones, by hdr_filter_request() */
 	for (size_t i = 0; i < r->nhdr; i++) {
 		struct hdr *f = &r->hdrs[i];
-		if (skip_field(f))
+		if (f->name_len == 4 && strncasecmp(f->name, "host", 4) == 0)
 			continue;
 		hdr_lower(f->name, f->name_len);
 		if (stream_on_header(s, (uint8_t *)f->name, f->name_len, (uint8_t *)f->value,

@@ -12,6 +12,57 @@
 #include "loop.h"
 #include "stream.h"
 
+#define RESET_MEMORY 128 /* streams we reset whose late frames are ignored */
+
+/* The HTTP/2 side of a connection. */
+struct h2 {
+	nghttp2_session *ss;
+	int32_t max_id;                  /* highest stream id the client opened */
+	int32_t resets[RESET_MEMORY];    /* ring of streams we reset lately */
+	unsigned nresets;
+};
+
+static nghttp2_session *sess(const struct conn *c)
+{
+	return c->h2 ? c->h2->ss : NULL;
+}
+
+/* RFC 9113 §5.1: frames on a stream we reset may still come and are
+ * ignored, so such a stream must be told from one never opened. */
+static bool reset_lately(const struct h2 *h, int32_t id)
+{
+	unsigned n = h->nresets < RESET_MEMORY ? h->nresets : RESET_MEMORY;
+
+	for (unsigned i = 0; i < n; i++)
+		if (h->resets[i] == id)
+			return true;
+	return false;
+}
+
+/* RFC 9113 §5.1.1: a client's new stream id must be larger than every one
+ * it used before; HEADERS on a lower id that is not a stream we know or
+ * reset is a connection error of type PROTOCOL_ERROR. libnghttp2 drops
+ * such a block silently, so it is caught here, before it is decoded. */
+static int on_begin_frame(nghttp2_session *ss, const nghttp2_frame_hd *hd, void *u)
+{
+	struct h2 *h = ((struct conn *)u)->h2;
+
+	if (hd->type != NGHTTP2_HEADERS || hd->stream_id % 2 == 0)
+		return 0;
+	if (hd->stream_id > h->max_id) {
+		h->max_id = hd->stream_id;
+		return 0;
+	}
+	if (nghttp2_session_find_stream(ss, hd->stream_id) == NULL &&
+	    !reset_lately(h, hd->stream_id)) {
+		struct conn *c = u;
+		log_info("%s:%u: HTTP/2: HEADERS on stream %d, lower than stream %d already used: "
+			 "PROTOCOL_ERROR", c->peer_addr, c->peer_port, hd->stream_id, h->max_id);
+		nghttp2_session_terminate_session(ss, NGHTTP2_PROTOCOL_ERROR);
+	}
+	return 0;
+}
+
 static int on_begin_headers(nghttp2_session *ss, const nghttp2_frame *f, void *u)
 {
 	struct conn *c = u;
@@ -76,6 +127,10 @@ static int on_stream_close(nghttp2_session *ss, int32_t id, uint32_t code, void 
 
 static int on_frame_send(nghttp2_session *ss, const nghttp2_frame *f, void *u)
 {
+	if (f->hd.type == NGHTTP2_RST_STREAM) {
+		struct h2 *h = ((struct conn *)u)->h2;
+		h->resets[h->nresets++ % RESET_MEMORY] = f->hd.stream_id;
+	}
 	if ((f->hd.type == NGHTTP2_DATA || f->hd.type == NGHTTP2_HEADERS) &&
 	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
 		struct stream *s = nghttp2_session_get_stream_user_data(ss, f->hd.stream_id);
@@ -130,6 +185,7 @@ static int h2_start(struct conn *c)
 	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
 	nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
+	nghttp2_session_callbacks_set_on_begin_frame_callback(cb, on_begin_frame);
 	nghttp2_session_callbacks_set_send_data_callback(cb, send_data);
 	if (nghttp2_option_new(&opt) != 0) {
 		nghttp2_session_callbacks_del(cb);
@@ -137,11 +193,15 @@ static int h2_start(struct conn *c)
 	}
 	/* the window opens only when the backend took the bytes (back-pressure) */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
-	rc = nghttp2_session_server_new2(&c->h2, cb, c, opt);
+	c->h2 = calloc(1, sizeof(*c->h2));
+	rc = c->h2 ? nghttp2_session_server_new2(&c->h2->ss, cb, c, opt) : -1;
 	nghttp2_option_del(opt);
 	nghttp2_session_callbacks_del(cb);
-	if (rc != 0)
+	if (rc != 0) {
+		free(c->h2);
+		c->h2 = NULL;
 		return -1;
+	}
 
 	nghttp2_settings_entry iv[] = {
 		{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, (uint32_t)cfg->max_streams},
@@ -150,10 +210,10 @@ static int h2_start(struct conn *c)
 		{NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)cfg->max_header_list},
 		{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
 	};
-	if (nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0])) != 0)
+	if (nghttp2_submit_settings(sess(c), NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0])) != 0)
 		return -1;
 	/* the connection window bounds the request body held per connection */
-	if (nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0,
+	if (nghttp2_session_set_local_window_size(sess(c), NGHTTP2_FLAG_NONE, 0,
 						  (int32_t)cfg->conn_window) != 0)
 		return -1;
 	return 0;
@@ -200,15 +260,16 @@ int h2_upgrade(struct conn *c, const char *settings_b64, size_t len, struct stre
 	if (n < 0 || n % 6 != 0 || h2_start(c) < 0)
 		return -1;
 	/* RFC 7540 §3.2: the request that carried the upgrade is stream 1 */
-	if (nghttp2_session_upgrade2(c->h2, settings, (size_t)n, head, s) != 0)
+	if (nghttp2_session_upgrade2(sess(c), settings, (size_t)n, head, s) != 0)
 		return -1;
 	s->id = 1;
+	c->h2->max_id = 1;
 	return 0;
 }
 
 static int h2_recv(struct conn *c, const uint8_t *data, size_t len)
 {
-	ssize_t n = nghttp2_session_mem_recv(c->h2, data, len);
+	ssize_t n = nghttp2_session_mem_recv(sess(c), data, len);
 
 	if (n < 0) {
 		if (c->cfg->verbose)
@@ -221,9 +282,9 @@ static int h2_recv(struct conn *c, const uint8_t *data, size_t len)
 
 static int h2_fill(struct conn *c)
 {
-	while (c->h2 != NULL && buf_used(&c->out) < CONN_OUT_HIGH) {
+	while (sess(c) != NULL && buf_used(&c->out) < CONN_OUT_HIGH) {
 		const uint8_t *p;
-		ssize_t n = nghttp2_session_mem_send(c->h2, &p);
+		ssize_t n = nghttp2_session_mem_send(sess(c), &p);
 		if (n < 0)
 			return -1;
 		if (n == 0)
@@ -236,21 +297,24 @@ static int h2_fill(struct conn *c)
 
 static bool h2_finished(struct conn *c)
 {
-	return c->h2 == NULL ||
-	       (!nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2));
+	return sess(c) == NULL ||
+	       (!nghttp2_session_want_read(sess(c)) && !nghttp2_session_want_write(sess(c)));
 }
 
 static void h2_goaway(struct conn *c)
 {
-	if (c->h2 == NULL)
+	if (sess(c) == NULL)
 		return;
-	nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(c->h2),
+	nghttp2_submit_goaway(sess(c), NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(sess(c)),
 			      NGHTTP2_NO_ERROR, NULL, 0);
 }
 
 static void h2_free(struct conn *c)
 {
-	nghttp2_session_del(c->h2);
+	if (c->h2 == NULL)
+		return;
+	nghttp2_session_del(c->h2->ss);
+	free(c->h2);
 	c->h2 = NULL;
 }
 
@@ -263,17 +327,20 @@ int h2_submit(struct stream *s, int status, const struct hdr *h, size_t n, bool 
 	nghttp2_nv stack[32], *nv = n + 1 <= 32 ? stack : malloc((n + 1) * sizeof(*nv));
 	int rc;
 
-	if (c->h2 == NULL || nv == NULL)
+	if (sess(c) == NULL || nv == NULL) {
+		if (nv != stack)
+			free(nv);
 		return -1;
+	}
 	nv[0] = (nghttp2_nv){(uint8_t *)":status", (uint8_t *)code, 7, 3, NGHTTP2_NV_FLAG_NONE};
 	for (size_t i = 0; i < n; i++)
 		nv[i + 1] = (nghttp2_nv){(uint8_t *)h[i].name, (uint8_t *)h[i].value, h[i].name_len,
 					 h[i].value_len, NGHTTP2_NV_FLAG_NONE};
 	if (!final) {
-		rc = nghttp2_submit_headers(c->h2, NGHTTP2_FLAG_NONE, s->id, NULL, nv, n + 1, NULL);
+		rc = nghttp2_submit_headers(sess(c), NGHTTP2_FLAG_NONE, s->id, NULL, nv, n + 1, NULL);
 	} else {
 		nghttp2_data_provider prd = {.source.ptr = s, .read_callback = read_body};
-		rc = nghttp2_submit_response(c->h2, s->id, nv, n + 1, has_body ? &prd : NULL);
+		rc = nghttp2_submit_response(sess(c), s->id, nv, n + 1, has_body ? &prd : NULL);
 	}
 	if (nv != stack)
 		free(nv);
@@ -283,25 +350,25 @@ int h2_submit(struct stream *s, int status, const struct hdr *h, size_t n, bool 
 
 void h2_resume(struct stream *s)
 {
-	if (s->conn->h2 == NULL)
+	if (sess(s->conn) == NULL)
 		return;
-	nghttp2_session_resume_data(s->conn->h2, s->id);
+	nghttp2_session_resume_data(sess(s->conn), s->id);
 	conn_schedule_flush(s->conn);
 }
 
 void h2_reset(struct stream *s, uint32_t code)
 {
-	if (s->conn->h2 == NULL)
+	if (sess(s->conn) == NULL)
 		return;
-	nghttp2_submit_rst_stream(s->conn->h2, NGHTTP2_FLAG_NONE, s->id, code);
+	nghttp2_submit_rst_stream(sess(s->conn), NGHTTP2_FLAG_NONE, s->id, code);
 	conn_schedule_flush(s->conn);
 }
 
 void h2_consume(struct stream *s, size_t n)
 {
-	if (s->conn->h2 == NULL || n == 0)
+	if (sess(s->conn) == NULL || n == 0)
 		return;
-	nghttp2_session_consume(s->conn->h2, s->id, n);
+	nghttp2_session_consume(sess(s->conn), s->id, n);
 	conn_schedule_flush(s->conn);
 }
 

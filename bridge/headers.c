@@ -130,20 +130,62 @@ static bool named_by_connection(const struct hdr *h, size_t n, const struct hdr 
 	return false;
 }
 
-size_t hdr_filter_response(struct hdr *h, size_t n)
+/* Keeps the fields of h[] without any of the flags in drop and not named
+ * by a Connection field. Every field is decided against the unfiltered
+ * list first: Connection itself goes, but the names it lists must be seen. */
+static size_t filter(struct hdr *h, size_t n, unsigned drop)
 {
 	size_t out = 0;
-
-	/* Decide every field against the unfiltered list first: Connection
-	 * itself is dropped, but the names it lists must still be seen. */
 	unsigned char keep[n ? n : 1];
+
 	for (size_t i = 0; i < n; i++)
-		keep[i] = !(hdr_flags(h[i].name, h[i].name_len) & (HDR_HOP | HDR_CGI_ONLY)) &&
+		keep[i] = !(hdr_flags(h[i].name, h[i].name_len) & drop) &&
 			  !named_by_connection(h, n, &h[i]);
 	for (size_t i = 0; i < n; i++)
 		if (keep[i])
 			h[out++] = h[i];
 	return out;
+}
+
+size_t hdr_filter_response(struct hdr *h, size_t n)
+{
+	return filter(h, n, HDR_HOP | HDR_CGI_ONLY);
+}
+
+size_t hdr_filter_request(struct hdr *h, size_t n)
+{
+	return filter(h, n, HDR_HOP | HDR_NOT_TO_CGI);
+}
+
+#define CL_MAX (1LL << 62) /* far beyond any body; keeps the sums from overflowing */
+
+long long hdr_content_length(struct hdr *h, size_t *n)
+{
+	long long len = -1;
+	size_t out = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (h[i].name_len != 14 || strncasecmp(h[i].name, "content-length", 14) != 0) {
+			h[out++] = h[i];
+			continue;
+		}
+		long long v = 0;
+		if (h[i].value_len == 0)
+			return -2;
+		for (size_t k = 0; k < h[i].value_len; k++) {
+			char c = h[i].value[k];
+			if (c < '0' || c > '9' || v > (CL_MAX - 9) / 10)
+				return -2;
+			v = v * 10 + (c - '0');
+		}
+		if (len >= 0 && v != len)
+			return -2;
+		if (len < 0)
+			h[out++] = h[i];
+		len = v;
+	}
+	*n = out;
+	return len;
 }
 
 void hdr_lower(char *name, size_t len)

@@ -46,6 +46,18 @@ bool hdr_list_has(const char *list, size_t list_len, const char *name, size_t na
  * survivors keep their order; returns their count. */
 size_t hdr_filter_response(struct hdr *h, size_t n);
 
+/* Drops from h[] what must not reach a CGI request as HTTP_* (RFC 3875
+ * §4.1.18 leaves connection fields to the server): the hop-by-hop set, every
+ * header a Connection field names, and Proxy (httpoxy). Same order kept;
+ * returns the count. */
+size_t hdr_filter_request(struct hdr *h, size_t n);
+
+/* Checks the Content-Length fields of a response (RFC 9110 §8.6): each
+ * value 1*DIGIT, repeats only of the same value (dropped from h[], *n
+ * updated). Returns the length, -1 when there is none, or -2 when a value
+ * is invalid or two differ. */
+long long hdr_content_length(struct hdr *h, size_t *n);
+
 /* The reason phrase of a status code (RFC 9110 §15), "" for unknown ones. */
 const char *hdr_reason(int status);
 

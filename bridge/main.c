@@ -364,7 +364,8 @@ static void on_signal(struct loop_io *io, uint32_t events)
 
 static void sweep(struct loop_timer *t)
 {
-	conn_sweep((unsigned)cfg.header_timeout, (unsigned)cfg.idle_timeout);
+	conn_sweep((unsigned)cfg.header_timeout, (unsigned)cfg.idle_timeout,
+		   (unsigned)cfg.send_timeout);
 	loop_timer_set(t, 1000, sweep);
 }
 
@@ -521,6 +522,39 @@ static void check_cgi_dir(void)
 		fatal(1, "CGI runner %s: %s (see --cgi-runner)", cfg.cgi_runner, strerror(errno));
 }
 
+/* The program a --spawn command runs (its first word) must exist and be
+ * executable, or every request would fail later (lighttpd refuses to start
+ * on a bad bin-path too). Commands with shell syntax up front are run as
+ * given. Checked as the user the backends run as. */
+static void check_spawn(const char *cmd)
+{
+	char prog[PATH_MAX], path[2 * PATH_MAX + 2];
+	struct stat st;
+	size_t n = strcspn(cmd + strspn(cmd, " \t"), " \t");
+
+	cmd += strspn(cmd, " \t");
+	if (n == 0 || n >= sizeof(prog) || strpbrk(cmd, "\"'$`\\") == cmd ||
+	    memchr(cmd, '=', n) != NULL)
+		return;
+	memcpy(prog, cmd, n);
+	prog[n] = '\0';
+	if (strchr(prog, '/') == NULL) {
+		const char *dirs = getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin";
+		for (const char *d = dirs; *d;) {
+			size_t dl = strcspn(d, ":");
+			snprintf(path, sizeof(path), "%.*s/%s", (int)dl, d, prog);
+			if (access(path, X_OK) == 0)
+				return;
+			d += dl + (d[dl] == ':');
+		}
+		fatal(1, "--spawn: %s: not found in PATH", prog);
+	}
+	if (stat(prog, &st) < 0)
+		fatal(1, "--spawn: %s: %s", prog, strerror(errno));
+	if (!S_ISREG(st.st_mode) || access(prog, X_OK) < 0)
+		fatal(1, "--spawn: %s: not an executable file", prog);
+}
+
 static void start_pools(void)
 {
 	char err[512], cmd[PATH_MAX * 2 + 64];
@@ -536,6 +570,7 @@ static void start_pools(void)
 		have_cgi_pool = true;
 	}
 	if (cfg.spawn) {
+		check_spawn(cfg.spawn);
 		if (pool_spawn(&app_pool, "app", cfg.spawn, cfg.procs, run_dir, err, sizeof(err)) < 0)
 			fatal(1, "%s", err);
 		have_app_pool = true;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,25 +291,30 @@ static struct pool_gen *worker_gen(struct pool *p)
 	return g;
 }
 
+static void worker_forget(struct pool_gen *g)
+{
+	if (g->listen_fd >= 0)
+		close(g->listen_fd);
+	free(g->sock_path);
+	free(g->procs);
+	free(g);
+}
+
 void pool_worker_init(struct pool *p, int report_fd)
 {
 	char link[256], err[300];
 
 	if (p->cmd == NULL)
 		return; /* external: nothing to count */
-	/* the master's generations are the master's: forget them here */
+	/* the master's generations are the master's: forget them here (their
+	 * sockets too; the files stay, the master removes them) */
 	while (p->retired) {
 		struct pool_gen *g = p->retired;
 		p->retired = g->next;
-		free(g->sock_path);
-		free(g->procs);
-		free(g);
+		worker_forget(g);
 	}
-	if (p->gen) {
-		free(p->gen->sock_path);
-		free(p->gen->procs);
-		free(p->gen);
-	}
+	if (p->gen)
+		worker_forget(p->gen);
 	p->role = POOL_WORKER;
 	p->report_fd = report_fd;
 	snprintf(link, sizeof(link), "%s/%s.sock", p->dir, p->name);
@@ -343,12 +349,51 @@ void pool_worker_hup(struct pool *p)
 	p->retired = old;
 }
 
+/* Processes of g alive now. */
+static int gen_alive(const struct pool_gen *g)
+{
+	int n = 0;
+
+	for (int i = 0; i < g->nprocs; i++)
+		n += g->procs[i].pid > 0;
+	return n;
+}
+
+/* A spawned pool we supervise whose every process died young and waits out
+ * its backoff: a request would only sit in the socket's backlog. */
+static bool gen_down(const struct pool *p)
+{
+	if (p->role == POOL_WORKER || p->gen == NULL || p->gen->procs == NULL ||
+	    gen_alive(p->gen) > 0)
+		return false;
+	for (int i = 0; i < p->gen->nprocs; i++)
+		if (p->gen->procs[i].crashes == 0)
+			return false; /* restarting at once after a long life */
+	return true;
+}
+
+unsigned pool_retry_after(const struct pool *p)
+{
+	uint64_t now = loop_now(), next = UINT64_MAX;
+
+	for (int i = 0; p->gen && p->gen->procs && i < p->gen->nprocs; i++)
+		if (p->gen->procs[i].pid == 0 && p->gen->procs[i].restart_at < next)
+			next = p->gen->procs[i].restart_at;
+	if (next == UINT64_MAX || next <= now)
+		return 1;
+	return (unsigned)((next - now + 999) / 1000);
+}
+
 int pool_connect(struct pool *p, int *fd, struct pool_gen **gen)
 {
+	*gen = NULL;
+	if (gen_down(p)) {
+		errno = EHOSTDOWN;
+		return -1;
+	}
 	int s = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int rc = 0;
 
-	*gen = NULL;
 	if (s < 0)
 		return -1;
 	if (connect(s, (struct sockaddr *)&p->addr, p->addrlen) < 0) {
@@ -407,33 +452,44 @@ void pool_dequeue(struct pool *p, struct stream *s)
 	p->qlen--;
 }
 
-/* Sends queued requests while backends accept them, oldest first. */
+/* Sends queued requests while backends accept them, oldest first. A
+ * stream that fails here releases its backend, which calls back into
+ * pool_release(): that only asks for another round, never nests. */
 static void drain_queue(struct pool *p)
 {
-	while (p->qhead) {
-		struct stream *s = p->qhead;
-		pool_dequeue(p, s);
-		if (stream_connect(s) == 1) { /* still busy: back to the front */
-			s->qnext = p->qhead;
-			s->qprev = NULL;
-			if (p->qhead)
-				p->qhead->qprev = s;
-			else
-				p->qtail = s;
-			p->qhead = s;
-			s->queued = true;
-			p->qlen++;
-			break;
+	if (p->draining) {
+		p->drain_again = true;
+		return;
+	}
+	p->draining = true;
+	do {
+		p->drain_again = false;
+		while (p->qhead) {
+			struct stream *s = p->qhead;
+			pool_dequeue(p, s);
+			if (stream_connect(s) == 1) { /* still busy: back to the front */
+				s->qnext = p->qhead;
+				s->qprev = NULL;
+				if (p->qhead)
+					p->qhead->qprev = s;
+				else
+					p->qtail = s;
+				p->qhead = s;
+				s->queued = true;
+				p->qlen++;
+				break;
+			}
 		}
-	}
-	/* RFC 9110 §15.6.4: 503 when nothing freed up within the bound */
-	uint64_t now = loop_now();
-	while (p->qhead && now - p->qhead->queued_at >= (uint64_t)p->qtimeout * 1000) {
-		struct stream *s = p->qhead;
-		pool_dequeue(p, s);
-		log_warn("pool %s: request waited %d s for a backend", p->name, p->qtimeout);
-		stream_fail(s, 503, "every backend is busy");
-	}
+		/* RFC 9110 §15.6.4: 503 when nothing freed up within the bound */
+		uint64_t now = loop_now();
+		while (p->qhead && now - p->qhead->queued_at >= (uint64_t)p->qtimeout * 1000) {
+			struct stream *s = p->qhead;
+			pool_dequeue(p, s);
+			log_warn("pool %s: request waited %d s for a backend", p->name, p->qtimeout);
+			stream_fail(s, 503, "every backend is busy");
+		}
+	} while (p->drain_again && p->qhead);
+	p->draining = false;
 }
 
 void pool_release(struct pool *p, struct pool_gen *gen)
@@ -499,6 +555,26 @@ static bool reap_retired(struct pool *p, pid_t pid)
 	return false;
 }
 
+/* No process is left to accept what waits in g's backlog: take those
+ * connections and close them, so that their requests end now (502) instead
+ * of waiting for a restart that may never come. */
+static void flush_backlog(struct pool *p, struct pool_gen *g)
+{
+	struct pollfd pf = {g->listen_fd, POLLIN, 0};
+	int n = 0;
+
+	while (g->listen_fd >= 0 && poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN)) {
+		int fd = accept4(g->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			break;
+		close(fd);
+		n++;
+	}
+	if (n)
+		log_warn("pool %s: every backend process is gone; %d waiting connections closed",
+			 p->name, n);
+}
+
 bool pool_reap(struct pool *p, pid_t pid, int status)
 {
 	if (reap_retired(p, pid))
@@ -517,6 +593,8 @@ bool pool_reap(struct pool *p, pid_t pid, int status)
 				delay = BACKOFF_MAX_MS;
 		}
 		pr->restart_at = now + delay;
+		if (gen_down(p)) /* a crash loop, not one exit after a long life */
+			flush_backlog(p, p->gen);
 		if (WIFSIGNALED(status))
 			log_warn("pool %s: backend %d killed by signal %d; restarting in %llu ms",
 				 p->name, (int)pid, WTERMSIG(status), (unsigned long long)delay);

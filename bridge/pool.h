@@ -56,6 +56,8 @@ struct pool {
 	int qlen, qmax;
 	int qtimeout;                 /* seconds */
 	struct loop_timer timer;      /* retries the queue, respawns */
+	bool draining;                /* drain_queue() runs: no re-entry */
+	bool drain_again;             /* a release came meanwhile */
 };
 
 /* Sets p up for an external server at "unix:/path" or "host:port"; returns 0
@@ -68,10 +70,16 @@ int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, co
 	       char *err, size_t errlen);
 
 /* Starts a non-blocking connection; returns 0 (connected), 1 (in progress),
- * -1 with errno EAGAIN when every backend is busy, or -1 with another errno.
+ * -1 with errno EAGAIN when every backend is busy, EHOSTDOWN when every
+ * process of a spawned pool is dead and waiting out its restart backoff,
+ * or another errno.
  * *gen is the generation connected to (NULL for external servers); hand it
  * back to pool_release() when the connection ends. */
 int pool_connect(struct pool *p, int *fd, struct pool_gen **gen);
+
+/* Seconds until the next restart of a down pool's process (>= 1): the
+ * Retry-After of its 503. */
+unsigned pool_retry_after(const struct pool *p);
 
 /* Queues s until a backend frees up; returns 0, or -1 when the queue is full. */
 int pool_enqueue(struct pool *p, struct stream *s);

@@ -23,6 +23,7 @@
 #include "pool.h"
 
 #define MAX_REDIRECTS 10
+#define MAX_INTERIM 16 /* 1xx blocks before the final one (RFC 9110 §15.2) */
 
 struct stream_env stream_env;
 static struct stream *dead_streams, *wake_list;
@@ -89,6 +90,7 @@ struct stream *stream_new(struct conn *c, int32_t id)
 	s->id = id;
 	s->method = s->path = s->authority = s->scheme = -1;
 	s->content_length = -1;
+	s->resp_length = -1;
 	s->proto = "HTTP/2.0";
 	s->spool_fd = -1;
 	s->up.fd = -1;
@@ -212,6 +214,7 @@ static int build_request(struct stream *s)
 		hv[nh].value_len = s->hdrs[i].value_len;
 		nh++;
 	}
+	nh = hdr_filter_request(hv, nh); /* hop-by-hop, Connection-named, Proxy */
 	const char *docroot = stream_env.docroot;
 	if (rt->cgi) {
 		filename = join_path(stream_env.cgi_dir, rt->script_file);
@@ -318,9 +321,10 @@ static void spool_close(struct stream *s)
 	buf_free(&s->spool_mem);
 }
 
-void stream_fail(struct stream *s, int status, const char *why)
+/* Answers s with status and a short text, plus the header extra (or none). */
+static void fail_with(struct stream *s, int status, const struct hdr *extra, const char *why)
 {
-	static const struct hdr ctype = {"content-type", 12, "text/plain; charset=utf-8", 25};
+	struct hdr h[2] = {{"content-type", 12, "text/plain; charset=utf-8", 25}};
 	char text[96];
 
 	if (s->dead || s->conn->dead)
@@ -346,8 +350,33 @@ void stream_fail(struct stream *s, int status, const char *why)
 		return;
 	}
 	s->body_eof = true;
-	if (front_submit(s, status, &ctype, 1, true, !s->discard) < 0)
+	if (extra)
+		h[1] = *extra;
+	if (front_submit(s, status, h, extra ? 2 : 1, true, !s->discard) < 0)
 		front_reset(s, H2_INTERNAL_ERROR);
+}
+
+void stream_fail(struct stream *s, int status, const char *why)
+{
+	fail_with(s, status, NULL, why);
+}
+
+void stream_cut(struct stream *s, const char *why)
+{
+	if (s->dead || s->conn->dead)
+		return;
+	log_warn("%s:%u #%d %s %s: response cut: %s", s->conn->peer_addr, s->conn->peer_port, s->id,
+		 req_method(s), req_target(s), why);
+	if (s->pool)
+		pool_dequeue(s->pool, s);
+	up_close(s); /* the backend's request ends with its connection */
+	spool_close(s);
+	front_reset(s, H2_INTERNAL_ERROR);
+}
+
+bool stream_send_stalled(const struct stream *s, uint64_t now, uint64_t ms)
+{
+	return s->started && !s->dead && buf_used(&s->body) > 0 && now - s->send_wait >= ms;
 }
 
 /* Reads what the backend sent whenever the body buffer has room. */
@@ -422,20 +451,32 @@ static void local_redirect(struct stream *s, const char *location)
 	start_backend(s);
 }
 
-static void send_final(struct stream *s)
+/* The final header block goes out; returns -1 when s failed instead. */
+static int send_final(struct stream *s)
 {
 	struct cgiresp *p = &s->resp;
 	size_t n = hdr_filter_response(p->hdrs, p->nhdr);
 	const char *m = hval(s, s->method);
 
+	/* RFC 9110 §8.6: one valid length, or a script could frame the next
+	 * response on a kept-alive HTTP/1.1 connection (response splitting) */
+	s->resp_length = hdr_content_length(p->hdrs, &n);
+	if (s->resp_length == -2) {
+		stream_fail(s, 502, "malformed CGI response: invalid or conflicting Content-Length");
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++)
 		hdr_lower(p->hdrs[i].name, p->hdrs[i].name_len);
 	s->status = p->status;
 	/* RFC 9110 §9.3.2, §15.3.5, §15.4.5: no content for HEAD, 204, 304 */
 	s->discard = (m && strcmp(m, "HEAD") == 0) || p->status == 204 || p->status == 304;
 	s->started = true;
-	if (front_submit(s, p->status, p->hdrs, n, true, !s->discard) < 0)
+	s->send_wait = loop_now();
+	if (front_submit(s, p->status, p->hdrs, n, true, !s->discard) < 0) {
 		front_reset(s, H2_INTERNAL_ERROR);
+		return -1;
+	}
+	return 0;
 }
 
 /* Response bytes from FCGI_STDOUT; returns -1 when s stopped reading. */
@@ -444,6 +485,13 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 	if (s->started) {
 		if (s->discard || len == 0)
 			return 0;
+		if (s->resp_length >= 0 && s->resp_seen + (long long)len > s->resp_length) {
+			stream_cut(s, "the backend sent more body than its Content-Length");
+			return -1;
+		}
+		s->resp_seen += (long long)len;
+		if (buf_used(&s->body) == 0)
+			s->send_wait = loop_now(); /* the client's turn to read */
 		if (buf_append(&s->body, data, len) < 0) {
 			stream_fail(s, 500, "out of memory");
 			return -1;
@@ -474,6 +522,16 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 		}
 		struct cgiresp *p = &s->resp;
 		if (p->kind == CGIRESP_INFORMATIONAL) {
+			/* they wait in the connection's output like body bytes: bounded
+			 * by count and by --stream-buffer, whatever the client reads */
+			s->interim_bytes += p->len;
+			if (++s->interim > MAX_INTERIM ||
+			    s->interim_bytes > cfg_of(s)->stream_buffer) {
+				stream_fail(s, 502, s->interim > MAX_INTERIM
+							? "more than 16 interim (1xx) responses"
+							: "interim (1xx) responses over --stream-buffer");
+				return -1;
+			}
 			/* RFC 8297 / RFC 9113 §8.1: relayed now, as a non-final HEADERS */
 			size_t n = hdr_filter_response(p->hdrs, p->nhdr);
 			for (size_t i = 0; i < n; i++)
@@ -489,7 +547,8 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 			local_redirect(s, p->location);
 			return -1;
 		}
-		send_final(s);
+		if (send_final(s) < 0)
+			return -1;
 		free(s->resp_store);
 		s->resp_store = NULL;
 		return on_stdout(s, data, len);
@@ -497,9 +556,12 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 	return 0;
 }
 
-/* FCGI_END_REQUEST: the response is complete. */
+/* FCGI_END_REQUEST: the response is complete, unless its length or the
+ * application status say otherwise. */
 static void up_end(struct stream *s, const struct fcgi_event *ev)
 {
+	char why[128];
+
 	on_stderr(s, NULL, 0, true);
 	up_close(s);
 	if (ev->protocol_status != FCGI_REQUEST_COMPLETE) {
@@ -510,6 +572,19 @@ static void up_end(struct stream *s, const struct fcgi_event *ev)
 		stream_fail(s, 502, s->resp_store && s->resp.len
 					? "backend ended the response inside its header block"
 					: "backend ended the request without any output");
+		return;
+	}
+	bool sized = !s->discard && s->resp_length >= 0;
+	if (sized && s->resp_seen < s->resp_length) {
+		stream_cut(s, "the backend sent less body than its Content-Length");
+		return;
+	}
+	if (ev->app_status != 0 && !s->discard && !sized) {
+		/* h2cgi-cgi says so when its script was killed: the body may be
+		 * cut anywhere, so the client must not take it for complete */
+		snprintf(why, sizeof(why), "the backend ended with application status %u",
+			 (unsigned)ev->app_status);
+		stream_cut(s, why);
 		return;
 	}
 	s->body_eof = true;
@@ -534,6 +609,17 @@ static int up_process(struct stream *s)
 			return -1;
 		}
 		buf_consume(&s->up_in, (size_t)n);
+		if (ev.kind != FCGI_EV_NONE && ev.req_id != 1) {
+			/* we send request 1 only; anything else is a confused backend */
+			char why[96];
+			snprintf(why, sizeof(why), "FastCGI record for request id %u, not 1: "
+				 "closing the backend connection", ev.req_id);
+			if (s->started)
+				stream_cut(s, why);
+			else
+				stream_fail(s, 502, why);
+			return -1;
+		}
 		if (ev.kind == FCGI_EV_END) {
 			up_end(s, &ev);
 			return -1;
@@ -578,14 +664,12 @@ static void up_read(struct stream *s)
 			return;
 		/* EOF or error before FCGI_END_REQUEST: the backend died */
 		const char *why = n == 0 ? "backend closed the connection mid-request" : strerror(errno);
-		up_close(s);
-		if (!s->started) {
+		if (!s->started)
 			stream_fail(s, 502, why);
-		} else if (!s->body_eof) {
-			log_warn("%s:%u #%d %s %s: response cut short: %s", s->conn->peer_addr,
-				 s->conn->peer_port, s->id, req_method(s), req_target(s), why);
-			front_reset(s, H2_INTERNAL_ERROR);
-		}
+		else if (!s->body_eof)
+			stream_cut(s, why);
+		else
+			up_close(s);
 		return;
 	}
 }
@@ -670,6 +754,14 @@ int stream_connect(struct stream *s)
 	if (rc < 0) {
 		if (errno == EAGAIN)
 			return 1;
+		if (errno == EHOSTDOWN) {
+			/* RFC 9110 §10.2.3: when to try again, from the restart backoff */
+			char secs[16];
+			int n = snprintf(secs, sizeof(secs), "%u", pool_retry_after(s->pool));
+			struct hdr ra = {"retry-after", 11, secs, (size_t)n};
+			fail_with(s, 503, &ra, "every backend process is down, restarting");
+			return 0;
+		}
 		char why[128];
 		snprintf(why, sizeof(why), "cannot connect to the %s backend: %s", s->pool->name,
 			 strerror(errno));
@@ -679,6 +771,9 @@ int stream_connect(struct stream *s)
 	s->up_fd = fd;
 	if (loop_add(&s->up, fd, EPOLLIN | EPOLLOUT, up_on_io) < 0) {
 		close(fd);
+		struct pool_gen *g = s->gen;
+		s->gen = NULL;
+		pool_release(s->pool, g);
 		stream_fail(s, 500, "cannot watch the backend connection");
 		return 0;
 	}
@@ -832,6 +927,7 @@ void stream_body_take(struct stream *s, uint8_t *out, size_t n)
 		memcpy(out, s->body.data + s->body.off, n);
 	buf_consume(&s->body, n);
 	s->bytes_out += n;
+	s->send_wait = loop_now();
 	if (was_paused && !paused(s))
 		wake(s); /* not from inside nghttp2: in before-sleep */
 }

@@ -76,6 +76,11 @@ struct stream {
 	struct fcgi_decoder dec;
 
 	/* response */
+	long long resp_length;        /* the backend's Content-Length, -1: none */
+	long long resp_seen;          /* body bytes the backend sent */
+	int interim;                  /* 1xx blocks relayed */
+	size_t interim_bytes;         /* and their size */
+	uint64_t send_wait;           /* when the client last took body bytes */
 	struct cgiresp resp;
 	char *resp_store;
 	bool started;                 /* final headers submitted */
@@ -126,6 +131,13 @@ int stream_connect(struct stream *s);
 /* Answers s with an error status made here (or resets it when the response
  * has begun); why goes to the error log. */
 void stream_fail(struct stream *s, int status, const char *why);
+
+/* Cuts a response that cannot be completed: logs why, ends the backend
+ * request and resets the stream (HTTP/1.1: closes the connection). */
+void stream_cut(struct stream *s, const char *why);
+
+/* True when response body has waited for the client longer than ms. */
+bool stream_send_stalled(const struct stream *s, uint64_t now, uint64_t ms);
 
 /* Reads backends whose streams' body buffers drained (from before-sleep,
  * never from inside nghttp2 callbacks). */

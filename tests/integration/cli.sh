@@ -9,6 +9,20 @@ is "$rc" "64" "nothing to serve: exit 64"
 like "$(cat "$WORK/e")" "nothing to serve" "nothing to serve: says so"
 "$BIN" --procs zero --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
 is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --procs 'zero': expected 1..1024" "bad number: exit 64, names the option"
+# ports are range-checked, never wrapped to another port
+for bad in 127.0.0.1:99999 :65536 127.0.0.1:-1 127.0.0.1:8x 127.0.0.1: 127.0.0.1; do
+    "$BIN" --listen "$bad" --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
+    is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --listen '$bad': $(case $bad in
+        *:99999|*:65536) echo "the port must be 0..65535" ;; *:) echo "expected HOST:PORT" ;;
+        *:*) echo "the port is not a number" ;; *) echo "expected HOST:PORT" ;; esac)" \
+        "--listen $bad: refused, naming the option"
+done
+for bad in 127.0.0.1:99999 127.0.0.1:0 localhost:http; do
+    "$BIN" --fastcgi "$bad" 2>"$WORK/e"; rc=$?
+    like "$rc:$(head -1 "$WORK/e")" "^64:h2cgi: invalid --fastcgi '$bad': " "--fastcgi $bad: refused, naming the option"
+done
+"$BIN" --send-timeout 0 --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --send-timeout '0': expected 1..86400 seconds" "--send-timeout 0: refused"
 "$BIN" --cert /nonexistent/cert.pem --key /nonexistent/key.pem --cgi-dir "$CGI" --listen 127.0.0.1:0 2>"$WORK/e"; rc=$?
 ok "$([ $rc -ne 0 ]; echo $?)" "unreadable certificate: non-zero exit"
 like "$(cat "$WORK/e")" "cannot load certificate /nonexistent/cert\.pem with key /nonexistent/key\.pem" "unreadable certificate: names the file"

@@ -48,4 +48,11 @@ if "$PYTHON3" -c 'import h2' 2>/dev/null; then
     like "$out" 'HTTP_X_DUP=1, 2' "repeated fields joined with ', '"
     T=$((T + 1)); if printf '%s' "$out" | grep -q 'HTTP_X_UNDER'; then echo "not ok $T - header with '_' dropped"; FAILS=$((FAILS+1)); else echo "ok $T - header with '_' dropped"; fi
 fi
+stop_h2cgi
+
+# a script gets exactly fds 0, 1 and 2: not the runner's FastCGI socket (it
+# did, as fd 3). ls lists its own directory handle too: the lowest free fd.
+cp -r "$top_srcdir/tests/integration/cgi" "$WORK/cgi"
+start_h2cgi --cgi-dir "$WORK/cgi" --procs 1
+is "$($CURL "$URL/cgi-bin/fds.cgi" | tr '\n' ' ')" "0 1 2 3 " "a script's fds: 0, 1, 2 (and ls's own 3)"
 done_testing

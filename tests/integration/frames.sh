@@ -2,12 +2,13 @@
 # HTTP/2 details seen by nghttp: our SETTINGS, flow control on responses.
 . "$(dirname "$0")/lib.sh"
 need nghttp
+need_h2py
 # the defaults, chosen for speed
 start_h2cgi --cgi-dir "$CGI" --procs 1
 out=$(nghttp -v "$URL/cgi-bin/hello.cgi" 2>&1)
 like "$out" "SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100" "default SETTINGS_MAX_CONCURRENT_STREAMS 100"
 like "$out" "SETTINGS_INITIAL_WINDOW_SIZE\(0x04\):262144" "default SETTINGS_INITIAL_WINDOW_SIZE 256k"
-like "$out" "SETTINGS_MAX_FRAME_SIZE\(0x05\):65536" "default SETTINGS_MAX_FRAME_SIZE 64k"
+like "$out" "SETTINGS_MAX_FRAME_SIZE\(0x05\):16384" "default SETTINGS_MAX_FRAME_SIZE 16384, the protocol's initial value (h2spec http2/4.2/3)"
 like "$out" "SETTINGS_MAX_HEADER_LIST_SIZE\(0x06\):65536" "default SETTINGS_MAX_HEADER_LIST_SIZE 64k"
 like "$out" "recv WINDOW_UPDATE frame <length=4, flags=0x00, stream_id=0>
  *\(window_size_increment=4128769\)" "default connection window 4m (65535 + 4128769)"
@@ -30,4 +31,14 @@ head -c 500000 /dev/urandom > "$WORK/b"
 want=$(sha256sum < "$WORK/b" | cut -d' ' -f1)
 out=$(nghttp -d "$WORK/b" "$URL/cgi-bin/upload.cgi")
 like "$out" "sha256=$want" "500 KB upload through a 32 KB stream window"
+stop_h2cgi
+
+# RFC 9113 §5.1.1 (h2spec http2/5.1.1/2): HEADERS on a new stream id lower
+# than one already used is a connection error; libnghttp2 dropped it silently
+start_h2cgi --cgi-dir "$CGI" --procs 1 --max-body 1k
+is "$($FRAMES "$PORT" lowid /cgi-bin/hello.cgi)" "goaway PROTOCOL_ERROR" "HEADERS on stream 3 after stream 5: GOAWAY(PROTOCOL_ERROR)"
+like "$(cat "$ERRLOG")" "HEADERS on stream 3, lower than stream 5 already used: PROTOCOL_ERROR" "logged"
+# ... but frames on a stream h2cgi reset itself stay ignored (RFC 9113 §5.1)
+is "$($FRAMES "$PORT" latetrailers /cgi-bin/echo.cgi)" "reset NO_ERROR; next 200; no goaway" \
+    "trailers on a stream h2cgi reset are ignored: the connection goes on"
 done_testing

@@ -12,6 +12,12 @@ what h2cgi put on the wire. Usage:
   h2frames.py PORT twice PATH DELAY     two GETs on one connection, DELAY apart
   h2frames.py PORT idle PATH WAIT       one GET, then silence for up to WAIT s
   h2frames.py PORT slowloris SEC LIMIT  a header block one byte per SEC
+  h2frames.py PORT lowid PATH          GET on stream 5, then HEADERS on stream 3
+  h2frames.py PORT latetrailers PATH   a POST the server resets, then trailers
+                                       on it, then a GET on a new stream
+  h2frames.py PORT noread N PATH WAIT  N GETs with a zero window, never read
+  h2frames.py PORT reset N PATH DELAY  N GETs reset (CANCEL) after DELAY s,
+                                       then the connection stays open 1 s
 """
 import json
 import socket
@@ -220,6 +226,141 @@ def cmd_slowloris(port, interval, limit):
     print("still open after %.1f s" % (time.monotonic() - t0))
 
 
+def raw_headers(tls, conn, sid, hdrs, end_stream):
+    """A HEADERS frame the h2 library would refuse to send (a lower id, a
+    closed stream), encoded with the connection's own HPACK state."""
+    from hyperframe.frame import HeadersFrame
+    f = HeadersFrame(sid)
+    f.data = conn.encoder.encode(hdrs)
+    f.flags.add("END_HEADERS")
+    if end_stream:
+        f.flags.add("END_STREAM")
+    tls.sendall(f.serialize())
+
+
+def wait_events(tls, conn, t0, until, limit=10):
+    """Pumps until until(events) or EOF or limit seconds; returns the events."""
+    evs = []
+    tls.settimeout(limit)
+    end = time.monotonic() + limit
+    try:
+        while not until(evs) and time.monotonic() < end:
+            pump(tls, conn, evs, t0)
+    except (EOFError, socket.timeout, ssl.SSLError, OSError):
+        pass
+    return evs
+
+
+def goaway_of(evs):
+    for _, ev in evs:
+        if isinstance(ev, h2.events.ConnectionTerminated):
+            return "goaway %s" % ev.error_code.name
+    return "no goaway"
+
+
+def cmd_lowid(port, path):
+    """RFC 9113 §5.1.1: HEADERS on a lower, never used id: PROTOCOL_ERROR."""
+    tls, conn = connect(port)
+    t0 = time.monotonic()
+    conn.send_headers(5, headers("GET", path, port), end_stream=True)
+    tls.sendall(conn.data_to_send())
+    ended = lambda evs: any(isinstance(e, h2.events.StreamEnded) for _, e in evs)
+    wait_events(tls, conn, t0, ended)
+    raw_headers(tls, conn, 3, headers("GET", path, port), True)
+    evs = wait_events(tls, conn, t0, lambda evs: goaway_of(evs) != "no goaway", 5)
+    print(goaway_of(evs))
+
+
+def cmd_latetrailers(port, path):
+    """A POST the server answers early and resets (NO_ERROR) while the body
+    still comes; trailers sent on it after the reset are ignored (RFC 9113
+    §5.1), and the connection goes on."""
+    tls, conn = connect(port)
+    t0 = time.monotonic()
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, headers("POST", path, port, [("content-length", "100000000")]))
+    tls.sendall(conn.data_to_send())
+    evs, reset, chunk = [], None, b"x" * 16384
+    tls.settimeout(0.05)
+    deadline = time.monotonic() + 10
+    while reset is None and time.monotonic() < deadline:
+        if conn.local_flow_control_window(sid) >= len(chunk):
+            conn.send_data(sid, chunk)
+            tls.sendall(conn.data_to_send())
+        try:
+            pump(tls, conn, evs, t0)
+        except (socket.timeout, ssl.SSLWantReadError):
+            pass
+        for _, ev in evs:
+            if isinstance(ev, h2.events.StreamReset) and ev.stream_id == sid:
+                reset = ev.error_code.name
+    raw_headers(tls, conn, sid, [("x-trailer", "late")], True)
+    sid2 = sid + 2
+    conn.send_headers(sid2, headers("GET", "/cgi-bin/hello.cgi", port), end_stream=True)
+    tls.sendall(conn.data_to_send())
+    status = []
+    def done(evs):
+        for _, ev in evs:
+            if isinstance(ev, h2.events.ResponseReceived) and ev.stream_id == sid2:
+                status.append(dict(ev.headers).get(b":status", b"?").decode())
+            if isinstance(ev, h2.events.StreamEnded) and ev.stream_id == sid2:
+                return True
+        return False
+    evs = wait_events(tls, conn, t0, done)
+    print("reset %s; next %s; %s" % (reset, status[0] if status else "none", goaway_of(evs)))
+
+
+def cmd_noread(port, n, path, wait):
+    """n GETs while our window is 0: the server can send HEADERS only. We
+    never open the window; prints each stream's fate and when."""
+    tls, conn = connect(port)
+    conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
+    tls.sendall(conn.data_to_send())
+    t0 = time.monotonic()
+    sids = []
+    for _ in range(n):
+        sid = conn.get_next_available_stream_id()
+        conn.send_headers(sid, headers("GET", path, port), end_stream=True)
+        sids.append(sid)
+    tls.sendall(conn.data_to_send())
+    fate = {}
+    tls.settimeout(0.2)
+    end = time.monotonic() + wait
+    while len(fate) < n and time.monotonic() < end:
+        try:
+            data = tls.recv(65536)
+        except (socket.timeout, ssl.SSLWantReadError):
+            continue
+        if not data:
+            break
+        for ev in conn.receive_data(data):  # never acknowledged: the window stays shut
+            if isinstance(ev, h2.events.StreamReset):
+                fate[ev.stream_id] = "reset %s after %.1f s" % (ev.error_code.name, time.monotonic() - t0)
+            elif isinstance(ev, h2.events.StreamEnded):
+                fate[ev.stream_id] = "ended"
+        pending = conn.data_to_send()
+        if pending:
+            tls.sendall(pending)
+    print("; ".join(fate.get(s, "open") for s in sids))
+
+
+def cmd_reset(port, n, path, delay):
+    """n GETs, reset by us after delay seconds; the connection stays open."""
+    tls, conn = connect(port)
+    sids = []
+    for _ in range(n):
+        sid = conn.get_next_available_stream_id()
+        conn.send_headers(sid, headers("GET", path, port), end_stream=True)
+        sids.append(sid)
+    tls.sendall(conn.data_to_send())
+    time.sleep(delay)
+    for sid in sids:
+        conn.reset_stream(sid, h2.errors.ErrorCodes.CANCEL)
+    tls.sendall(conn.data_to_send())
+    time.sleep(1)
+    print("reset %d" % n)
+
+
 def main():
     port = int(sys.argv[1])
     what = sys.argv[2]
@@ -245,8 +386,17 @@ def main():
         cmd_idle(port, sys.argv[3], float(sys.argv[4]))
     elif what == "slowloris":
         cmd_slowloris(port, float(sys.argv[3]), float(sys.argv[4]))
+    elif what == "lowid":
+        cmd_lowid(port, sys.argv[3])
+    elif what == "latetrailers":
+        cmd_latetrailers(port, sys.argv[3])
+    elif what == "noread":
+        cmd_noread(port, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+    elif what == "reset":
+        cmd_reset(port, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
 
 
 if __name__ == "__main__":
+    import h2.errors  # noqa: F401
     import h2.settings  # noqa: F401  (used in connect)
     main()

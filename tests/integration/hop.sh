@@ -24,4 +24,20 @@ like "$out" '"body": "hop-by-hop test\\n"' "body intact"
 if command -v curl >/dev/null; then
     is "$($CURL -o /dev/null -w '%{http_code}' "$URL/cgi-bin/hop.cgi")" "200" "curl (which rejects connection headers in h2) accepts the response"
 fi
+stop_h2cgi
+
+# Request side: the headers Connection names never reach the script over
+# HTTP/1.1 (h1.c kept a list of its own and forwarded them). HTTP/2 cannot
+# carry Connection at all (RFC 9113 §8.2.2: libnghttp2 refuses the request).
+start_h2cgi --cleartext --cgi-dir "$CGI" --procs 1
+out=$(curl -s --http1.1 --max-time 10 -H 'Connection: close, X-Secret' -H 'X-Secret: 1' \
+    -H 'X-Public: 2' -H 'Proxy: http://evil' "http://127.0.0.1:$PORT/cgi-bin/env.cgi")
+ok "$(printf '%s' "$out" | grep -q '^HTTP_X_SECRET='; [ $? -ne 0 ]; echo $?)" "HTTP/1.1: a header named by Connection is not passed as HTTP_X_SECRET"
+like "$out" "HTTP_X_PUBLIC=2" "HTTP/1.1: other headers are"
+ok "$(printf '%s' "$out" | grep -q '^HTTP_PROXY='; [ $? -ne 0 ]; echo $?)" "HTTP/1.1: no HTTP_PROXY (httpoxy)"
+ok "$(printf '%s' "$out" | grep -q '^HTTP_CONNECTION='; [ $? -ne 0 ]; echo $?)" "HTTP/1.1: no HTTP_CONNECTION"
+out=$(curl -s --http2-prior-knowledge --max-time 10 -H 'X-Public: 2' -H 'Proxy: http://evil' \
+    -H 'TE: trailers' "http://127.0.0.1:$PORT/cgi-bin/env.cgi")
+like "$out" "HTTP_X_PUBLIC=2" "HTTP/2: end-to-end headers pass"
+ok "$(printf '%s' "$out" | grep -Eq '^HTTP_(PROXY|TE)='; [ $? -ne 0 ]; echo $?)" "HTTP/2: no HTTP_PROXY, no HTTP_TE"
 done_testing

@@ -58,5 +58,38 @@ int main(void)
 	char lc[] = "X-MiXeD";
 	hdr_lower(lc, strlen(lc));
 	ok(strcmp(lc, "x-mixed") == 0, "lower-casing");
+	/* response Content-Length (RFC 9110 §8.6) */
+	{
+		struct hdr a[] = {H("Content-Type", "text/plain"), H("Content-Length", "5")};
+		size_t cn = 2;
+		ok(hdr_content_length(a, &cn) == 5 && cn == 2, "Content-Length: 5");
+		struct hdr b[] = {H("content-length", "12"), H("X", "1"), H("Content-Length", "12")};
+		cn = 3;
+		ok(hdr_content_length(b, &cn) == 12 && cn == 2 && has(b, cn, "X"),
+		   "a repeated equal Content-Length: one kept");
+		struct hdr c[] = {H("Content-Length", "5"), H("Content-Length", "6")};
+		cn = 2;
+		ok(hdr_content_length(c, &cn) == -2, "two different values refused");
+		const char *badv[] = {"abc", "", "-1", "+5", "5 ", "0x10", "1,1", "99999999999999999999"};
+		for (size_t i = 0; i < sizeof(badv) / sizeof(badv[0]); i++) {
+			struct hdr d[] = {H("Content-Length", badv[i])};
+			cn = 1;
+			ok(hdr_content_length(d, &cn) == -2, "Content-Length '%s' refused", badv[i]);
+		}
+		struct hdr e[] = {H("Content-Type", "text/plain")};
+		cn = 1;
+		ok(hdr_content_length(e, &cn) == -1 && cn == 1, "no Content-Length: -1");
+		struct hdr f[] = {H("Content-Length", "0")};
+		cn = 1;
+		ok(hdr_content_length(f, &cn) == 0, "Content-Length: 0");
+	}
+	/* request fields that must not become HTTP_* */
+	{
+		struct hdr r[] = {H("connection", "close, X-Secret"), H("x-secret", "1"),
+				  H("proxy", "http://evil"), H("te", "trailers"), H("accept", "*/*"),
+				  H("keep-alive", "1"), H("upgrade", "h2c")};
+		size_t rn = hdr_filter_request(r, 7);
+		ok(rn == 1 && has(r, rn, "accept"), "request: Connection-named, Proxy and hop-by-hop fields dropped");
+	}
 	return done_testing();
 }
