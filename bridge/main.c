@@ -463,6 +463,9 @@ static void drop_privileges(void)
 		if (geteuid() == 0 && spawns && !cfg.allow_root_backends)
 			fatal(1, "refusing to run backends as root: give --user USER "
 				 "(or --allow-root-backends)");
+		if (geteuid() == 0 && !spawns)
+			log_warn("running as root: give --user USER to serve clients without "
+				 "privileges");
 		return;
 	}
 	errno = 0;
