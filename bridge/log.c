@@ -84,27 +84,40 @@ int log_access_open(const char *path)
 		access_fd = STDERR_FILENO;
 		return 0;
 	}
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = log_open_file(path);
 	if (fd < 0)
 		return -1;
-	if (access_fd > STDERR_FILENO)
-		close(access_fd);
-	access_fd = fd;
+	log_access_use(fd);
 	access_path = path;
 	return 0;
 }
 
+int log_open_file(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
+int log_error_use(int fd)
+{
+	int rc = dup2(fd, STDERR_FILENO) < 0 ? -1 : 0;
+
+	close(fd);
+	return rc;
+}
+
+void log_access_use(int fd)
+{
+	if (access_fd > STDERR_FILENO)
+		close(access_fd);
+	access_fd = fd;
+}
+
 int log_error_open(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = log_open_file(path);
 
-	if (fd < 0)
+	if (fd < 0 || log_error_use(fd) < 0)
 		return -1;
-	if (dup2(fd, STDERR_FILENO) < 0) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
 	error_path = path;
 	use_syslog = false;
 	return 0;

@@ -29,6 +29,16 @@ void log_to_syslog(void);
  * or -1 with errno. */
 int log_error_open(const char *path);
 
+/* Opens a log file for appending (created 0644); returns the fd or -1. */
+int log_open_file(const char *path);
+
+/* Makes fd (from log_open_file, perhaps in another process) the error log,
+ * as fd 2; closes fd. Returns 0 or -1. */
+int log_error_use(int fd);
+
+/* Makes fd the access log (it takes fd over). */
+void log_access_use(int fd);
+
 /* Reopens the log files after a rotation (SIGUSR1); returns 0, or -1 when a
  * file could not be reopened (the old one is kept). */
 int log_reopen(void);

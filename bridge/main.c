@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "conn.h"
+#include "keeper.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -157,6 +158,10 @@ static void reload(void)
  * each worker runs the event loop on the shared listeners. */
 static bool is_worker;
 static pid_t master_pid, worker_pids[64];
+/* --user as root: the keeper's channel (-1 without one), and the master's
+ * channels to its workers, which it passes the keeper's messages on */
+static int ctl_fd = -1, worker_ctl[64];
+static struct loop_io ctl_io;
 static int report_pipe[2] = {-1, -1}, sig_fd = -1;
 static struct loop_io report_io;
 static struct loop_timer respawn_timer, kill_timer;
@@ -210,17 +215,35 @@ static void worker_hup(struct pool *p, int arg)
 }
 
 static void on_signal(struct loop_io *io, uint32_t events);
+static void on_control(struct loop_io *io, uint32_t events);
 static void sweep(struct loop_timer *t);
 static void before_sleep(void);
 
+/* SIGHUP's restart of the spawned pools, in each role. */
+static void restart_pools(void)
+{
+	if (is_worker)
+		for_pools(worker_hup, 0);
+	else
+		for_pools(restart_pool, 0);
+}
+
 /* In a new worker: its own epoll with the shared listeners and signals. */
-static void worker_main(int index)
+static void worker_main(int index, int ctl)
 {
 	is_worker = true;
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != master_pid)
 		_exit(1);
 	close(report_pipe[0]);
-	if (loop_reinit() < 0 || loop_add(&sig_io, sig_fd, EPOLLIN, on_signal) < 0)
+	/* the master's channels are the master's; this worker has its own */
+	if (ctl_fd >= 0)
+		close(ctl_fd);
+	for (int i = 0; i < cfg.workers; i++)
+		if (worker_ctl[i] >= 0)
+			close(worker_ctl[i]);
+	ctl_fd = ctl;
+	if (loop_reinit() < 0 || loop_add(&sig_io, sig_fd, EPOLLIN, on_signal) < 0 ||
+	    (ctl_fd >= 0 && loop_add(&ctl_io, ctl_fd, EPOLLIN, on_control) < 0))
 		fatal(1, "worker: epoll: %s", strerror(errno));
 	if (have_cgi_pool)
 		pool_worker_init(&cgi_pool, report_pipe[1]);
@@ -243,15 +266,30 @@ static void spawn_workers(struct loop_timer *t)
 	for (int i = 0; i < cfg.workers; i++) {
 		if (worker_pids[i] > 0)
 			continue;
-		pid_t pid = fork();
-		if (pid < 0) {
-			log_err("worker: fork: %s", strerror(errno));
+		int sv[2] = {-1, -1};
+		if (ctl_fd >= 0 && keeper_channel(sv) < 0) {
+			log_err("worker: control channel: %s", strerror(errno));
 			loop_timer_set(&respawn_timer, 1000, spawn_workers);
 			break;
 		}
-		if (pid == 0)
-			worker_main(i);
+		pid_t pid = fork();
+		if (pid < 0) {
+			log_err("worker: fork: %s", strerror(errno));
+			if (sv[0] >= 0)
+				close(sv[0]), close(sv[1]);
+			loop_timer_set(&respawn_timer, 1000, spawn_workers);
+			break;
+		}
+		if (pid == 0) {
+			if (sv[0] >= 0)
+				close(sv[0]);
+			worker_main(i, sv[1]);
+		}
 		worker_pids[i] = pid;
+		if (sv[0] >= 0) {
+			close(sv[1]);
+			worker_ctl[i] = sv[0];
+		}
 	}
 	for_pools(set_master, workers_alive());
 }
@@ -269,6 +307,10 @@ static void worker_exited(int i, int status)
 	pid_t pid = worker_pids[i];
 
 	worker_pids[i] = 0;
+	if (worker_ctl[i] >= 0) {
+		close(worker_ctl[i]);
+		worker_ctl[i] = -1;
+	}
 	for_pools(report_gone, 0);
 	if (draining) {
 		if (workers_alive() == 0)
@@ -329,16 +371,11 @@ static void on_signal(struct loop_io *io, uint32_t events)
 			reap_children();
 			break;
 		case SIGHUP:
-			if (master_of_workers()) {
-				for_pools(restart_pool, 0);
+			if (!master_of_workers())
+				reload();
+			restart_pools();
+			if (master_of_workers())
 				forward(SIGHUP); /* workers reload the certificate, follow the pools */
-			} else if (is_worker) {
-				reload();
-				for_pools(worker_hup, 0);
-			} else {
-				reload();
-				for_pools(restart_pool, 0);
-			}
 			break;
 		case SIGUSR1:
 			if (log_reopen() == 0 && !is_worker)
@@ -359,6 +396,72 @@ static void on_signal(struct loop_io *io, uint32_t events)
 			}
 			break;
 		}
+	}
+}
+
+/* A reload from the keeper: the PEM it read as root, or why it could not. */
+static void keeper_reload(const struct keeper_msg *m)
+{
+	char err[1024];
+
+	if (cfg.cert == NULL) {
+		if (!cfg.cleartext && !is_worker)
+			log_info("SIGHUP: no --cert/--key to reload");
+	} else if (m->err[0]) {
+		log_err("SIGHUP: %s; keeping the previous certificate", m->err);
+	} else if (tls_reload_mem(cfg.cert, cfg.key, m->cert_pem, m->cert_len, m->key_pem,
+				  m->key_len, err, sizeof(err)) < 0) {
+		log_err("SIGHUP: %s; keeping the previous certificate", err);
+	} else if (!master_of_workers()) {
+		log_info("SIGHUP: reloaded certificate %s and key %s", cfg.cert, cfg.key);
+	}
+	restart_pools();
+}
+
+/* New log files from the keeper, opened as root. */
+static void keeper_logs(struct keeper_msg *m)
+{
+	if (m->fds[0] >= 0 && log_error_use(m->fds[0]) < 0)
+		log_err("SIGUSR1: cannot use the new error log: %s", strerror(errno));
+	if (m->fds[1] >= 0)
+		log_access_use(m->fds[1]);
+	m->fds[0] = m->fds[1] = -1; /* taken */
+	if (m->err[0])
+		log_err("SIGUSR1: %s; keeping the old file", m->err);
+	else if (!is_worker)
+		log_info("SIGUSR1: log files reopened");
+}
+
+/* The master passes the keeper's messages on to every worker. */
+static void pass_on(const struct keeper_msg *m)
+{
+	for (int i = 0; i < cfg.workers; i++)
+		if (worker_ctl[i] >= 0 && keeper_send(worker_ctl[i], m) < 0)
+			log_err("cannot pass the keeper's message to worker %d: %s",
+				(int)worker_pids[i], strerror(errno));
+}
+
+/* The keeper's channel (SIGHUP and SIGUSR1 under --user as root). */
+static void on_control(struct loop_io *io, uint32_t events)
+{
+	struct keeper_msg m;
+	int rc;
+
+	while ((rc = keeper_recv(io->fd, &m)) == 1) {
+		if (m.kind == KEEPER_LOGS) {
+			if (master_of_workers())
+				pass_on(&m); /* before the fds are taken */
+			keeper_logs(&m);
+		} else {
+			keeper_reload(&m);
+			if (master_of_workers())
+				pass_on(&m); /* after the pools moved to their new generation */
+		}
+		keeper_msg_free(&m);
+	}
+	if (rc < 0) {
+		log_err("the privileged parent's channel closed");
+		loop_del(io); /* PR_SET_PDEATHSIG ends us if it died */
 	}
 }
 
@@ -493,6 +596,34 @@ static void drop_privileges(void)
 	if (uid != 0 && setuid(0) == 0)
 		fatal(1, "--user %s: privileges could be regained", cfg.user);
 	log_info("running as user %s (uid %u, gid %u)", cfg.user, (unsigned)uid, (unsigned)gid);
+}
+
+/* --user as root: this process stays root as the keeper (keeper.h), and
+ * the child goes on to drop privileges and serve. */
+static void start_keeper(void)
+{
+	static struct keeper_files files;
+
+	files.cert = cfg.cert;
+	files.key = cfg.key;
+	files.error_log = cfg.error_log;
+	files.access_log = cfg.access_log && strcmp(cfg.access_log, "-") ? cfg.access_log : NULL;
+	pid_t pid = keeper_fork(&ctl_fd);
+	if (pid < 0)
+		fatal(1, "cannot start the privileged parent: %s", strerror(errno));
+	if (pid == 0) {
+		/* a signalfd wakes the epoll of the process that registered it: the
+		 * serving child needs its own (as a worker does) */
+		if (loop_reinit() < 0 || loop_add(&sig_io, sig_fd, EPOLLIN, on_signal) < 0)
+			fatal(1, "epoll: %s", strerror(errno));
+		return;
+	}
+	/* the keeper holds no client socket and no TLS state */
+	close_listeners();
+	close(sig_fd);
+	if (!cfg.cleartext)
+		tls_deinit();
+	exit(keeper_run(pid, ctl_fd, &files));
 }
 
 /* Spawned pools live in a private directory (mode 0700) in TMPDIR. */
@@ -664,6 +795,10 @@ int main(int argc, char **argv)
 	stream_env.spool_dir = tmp ? tmp : "/tmp";
 	check_cgi_dir();
 	make_run_dir();
+	for (int i = 0; i < 64; i++)
+		worker_ctl[i] = -1;
+	if (cfg.user && geteuid() == 0 && !cfg.inetd)
+		start_keeper();
 	drop_privileges();
 	start_pools();
 	stream_env.cgi_dir = cfg.cgi_dir;
@@ -673,6 +808,8 @@ int main(int argc, char **argv)
 	stream_env.cgi_pool = have_cgi_pool ? &cgi_pool : NULL;
 	stream_env.app_pool = have_app_pool ? &app_pool : NULL;
 
+	if (ctl_fd >= 0 && loop_add(&ctl_io, ctl_fd, EPOLLIN, on_control) < 0)
+		fatal(1, "control channel: %s", strerror(errno));
 	if (cfg.inetd && conn_accept2(inetd_rfd, inetd_wfd, &cfg) < 0)
 		fatal(1, "--inetd: cannot take the connection");
 	for (size_t i = 0; i < nlisteners; i++) {

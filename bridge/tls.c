@@ -69,8 +69,10 @@ void tls_release(struct tls_creds *c)
 	}
 }
 
-/* New credentials from files (or self-signed when cert is NULL). */
-static struct tls_creds *load(const char *cert, const char *key, char *err, size_t errlen)
+/* New credentials from files, or from PEM bytes when pem is not NULL (then
+ * cert and key only name them), or self-signed when cert is NULL. */
+static struct tls_creds *load(const char *cert, const char *key, const gnutls_datum_t *pem,
+			      char *err, size_t errlen)
 {
 	struct tls_creds *c = calloc(1, sizeof(*c));
 	int rc;
@@ -87,7 +89,11 @@ static struct tls_creds *load(const char *cert, const char *key, char *err, size
 	}
 	if (cert == NULL)
 		rc = self_signed(c->cred, err, errlen);
-	else if ((rc = gnutls_certificate_set_x509_key_file(c->cred, cert, key, GNUTLS_X509_FMT_PEM)) < 0)
+	else if (pem)
+		rc = gnutls_certificate_set_x509_key_mem(c->cred, &pem[0], &pem[1], GNUTLS_X509_FMT_PEM);
+	else
+		rc = gnutls_certificate_set_x509_key_file(c->cred, cert, key, GNUTLS_X509_FMT_PEM);
+	if (rc < 0 && cert != NULL)
 		snprintf(err, errlen, "cannot load certificate %s with key %s: %s", cert, key,
 			 gnutls_strerror(rc));
 	if (rc < 0) {
@@ -111,7 +117,7 @@ int tls_init(const char *cert, const char *key, const char *priority, char *err,
 			 gnutls_strerror(rc));
 		return -1;
 	}
-	if ((current = load(cert, key, err, errlen)) == NULL)
+	if ((current = load(cert, key, NULL, err, errlen)) == NULL)
 		return -1;
 	if (cert == NULL)
 		log_warn("no --cert/--key given: serving an ephemeral self-signed certificate for "
@@ -119,14 +125,33 @@ int tls_init(const char *cert, const char *key, const char *priority, char *err,
 	return 0;
 }
 
+/* New sessions take c; sessions holding the old credentials keep them. */
+static void use(struct tls_creds *c)
+{
+	tls_release(current);
+	current = c;
+}
+
 int tls_reload(const char *cert, const char *key, char *err, size_t errlen)
 {
-	struct tls_creds *c = load(cert, key, err, errlen);
+	struct tls_creds *c = load(cert, key, NULL, err, errlen);
 
 	if (c == NULL)
 		return -1;
-	tls_release(current);
-	current = c;
+	use(c);
+	return 0;
+}
+
+int tls_reload_mem(const char *cert, const char *key, const void *cert_pem, size_t cert_len,
+		   const void *key_pem, size_t key_len, char *err, size_t errlen)
+{
+	const gnutls_datum_t pem[2] = {{(unsigned char *)cert_pem, (unsigned)cert_len},
+				       {(unsigned char *)key_pem, (unsigned)key_len}};
+	struct tls_creds *c = load(cert, key, pem, err, errlen);
+
+	if (c == NULL)
+		return -1;
+	use(c);
 	return 0;
 }
 

@@ -26,6 +26,11 @@ void tls_release(struct tls_creds *c);
  * failure the old ones stay and err says why. Returns 0 or -1. */
 int tls_reload(const char *cert, const char *key, char *err, size_t errlen);
 
+/* The same from PEM bytes read by a privileged process (keeper.h); cert
+ * and key name the files in err. Returns 0 or -1. */
+int tls_reload_mem(const char *cert, const char *key, const void *cert_pem, size_t cert_len,
+		   const void *key_pem, size_t key_len, char *err, size_t errlen);
+
 /* True when the handshake selected ALPN "h2". */
 int tls_is_h2(gnutls_session_t s);
 

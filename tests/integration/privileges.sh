@@ -25,9 +25,15 @@ like "$rc $(tail -1 "$WORK/e")" "^1 .*--user root is root: refusing" "--user roo
 ROOTOPT=
 start_h2cgi --cgi-dir "$D" --procs 2 --user nobody
 is "$($CURL "$URL/cgi-bin/whoami.cgi" | tr '\n' ' ')" "$NOBODY $NOGROUP " "--user nobody: scripts run as nobody:nogroup"
-is "$(awk '/^Uid:/{print $2, $3}' /proc/$PID/status)" "$NOBODY $NOBODY" "h2cgi itself runs as nobody (real and effective)"
+# the process started stays root only to reload keys and reopen logs (the
+# keeper); its one child serves, as nobody
+SERVER=$(children "$PID")
+is "$(echo $SERVER | wc -w)" "1" "as root with --user: one privileged parent, one serving child"
+is "$(awk '/^Uid:/{print $2, $3}' /proc/$PID/status)" "0 0" "the parent keeps root"
+is "$(awk '/^Uid:/{print $2, $3}' /proc/$SERVER/status)" "$NOBODY $NOBODY" "the serving h2cgi runs as nobody (real and effective)"
+is "$(ls -l /proc/$PID/fd 2>/dev/null | grep -c 'socket:')" "1" "the parent holds no listening or client socket (its channel only)"
 u=
-for k in $(children "$PID"); do u="$u$(awk '/^Uid:/{print $2}' /proc/$k/status) "; done
+for k in $(children "$SERVER"); do u="$u$(awk '/^Uid:/{print $2}' /proc/$k/status) "; done
 is "$u" "$NOBODY $NOBODY " "both backends run as nobody"
 like "$(cat "$ERRLOG")" "running as user nobody \(uid $NOBODY, gid $NOGROUP\)" "logged"
 stop_h2cgi
@@ -35,5 +41,62 @@ stop_h2cgi
 start_h2cgi --cgi-dir "$D" --procs 1 --user nobody --group daemon
 is "$($CURL "$URL/cgi-bin/whoami.cgi" | tr '\n' ' ')" "$NOBODY $(getent group daemon | cut -d: -f3) " "--group daemon: scripts get that group"
 stop_h2cgi
+stop_h2cgi
+
+# SIGHUP and SIGUSR1 as nobody: a key only root may read, renewed, and log
+# files in a directory only root may write, rotated. The keeper reads and
+# opens them; the serving process gets the bytes and the descriptors.
+mk() { # name CN
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj "/CN=$2" -addext "subjectAltName=DNS:localhost" \
+        -keyout "$WORK/$1.key" -out "$WORK/$1.pem" 2>/dev/null
+}
+if command -v openssl >/dev/null; then
+    mk a cert-a
+    mk b cert-b
+    mkdir -m 700 "$WORK/logs"
+    for w in 1 2; do
+        cp "$WORK/a.pem" "$WORK/cert.pem"
+        cp "$WORK/a.key" "$WORK/key.pem"
+        chmod 600 "$WORK/key.pem" "$WORK/a.key" "$WORK/b.key"
+        rm -f "$WORK/logs/"*
+        start_h2cgi --cgi-dir "$D" --procs 1 --user nobody --workers $w --cert "$WORK/cert.pem" \
+            --key "$WORK/key.pem" --error-log "$WORK/logs/err.log" --access-log "$WORK/logs/access.log"
+        V="curl -s --http2 --max-time 10 --resolve localhost:$PORT:127.0.0.1"
+        is "$($V --cacert "$WORK/a.pem" "https://localhost:$PORT/cgi-bin/whoami.cgi" | head -1)" "$NOBODY" \
+            "--workers $w: serves certificate A as nobody"
+        cp "$WORK/b.pem" "$WORK/cert.pem"
+        cp "$WORK/b.key" "$WORK/key.pem"
+        kill -HUP "$PID"
+        sleep 0.5
+        is "$($V --cacert "$WORK/b.pem" "https://localhost:$PORT/cgi-bin/whoami.cgi" | head -1)" "$NOBODY" \
+            "--workers $w: after SIGHUP the renewed certificate B (key: root's, mode 0600)"
+        like "$(cat "$WORK/logs/err.log")" "SIGHUP: reloaded certificate" "--workers $w: reload logged"
+        echo "not a key" > "$WORK/key.pem"
+        kill -HUP "$PID"
+        sleep 0.5
+        like "$(cat "$WORK/logs/err.log")" "SIGHUP: cannot load certificate .*; keeping the previous certificate" \
+            "--workers $w: a broken key: logged, the old one kept"
+        is "$($V --cacert "$WORK/b.pem" "https://localhost:$PORT/cgi-bin/whoami.cgi" | head -1)" "$NOBODY" \
+            "--workers $w: still serving B"
+        mv "$WORK/logs/err.log" "$WORK/logs/err.log.1"
+        mv "$WORK/logs/access.log" "$WORK/logs/access.log.1"
+        kill -USR1 "$PID"
+        sleep 0.5
+        $V --cacert "$WORK/b.pem" -o /dev/null "https://localhost:$PORT/cgi-bin/whoami.cgi?after"
+        sleep 0.2
+        like "$(cat "$WORK/logs/err.log")" "SIGUSR1: log files reopened" "--workers $w: SIGUSR1 reopened the root-only error log"
+        like "$(cat "$WORK/logs/access.log")" "whoami.cgi\?after" "--workers $w: and the access log"
+        is "$(stat -c %U "$WORK/logs/access.log")" "root" "--workers $w: the new files are root's (opened by the keeper)"
+        kill "$PID"
+        wait "$PID"; rc=$?
+        PID=
+        is "$rc" "0" "--workers $w: SIGTERM through the keeper: exit 0"
+        like "$(cat "$WORK/logs/err.log")" "info: stopped" "--workers $w: the server drained and stopped"
+        ERRLOG=$WORK/logs/err.log
+        stop_h2cgi
+        ERRLOG=$WORK/error.log
+    done
+fi
 rm -rf "$D"
 done_testing
