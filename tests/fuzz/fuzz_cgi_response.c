@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../bridge/cgi_response.h"
 #include "../../bridge/headers.h"
@@ -34,9 +35,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					__builtin_trap();
 			if (p.kind != CGIRESP_LOCAL_REDIRECT && (p.status < 100 || p.status > 599))
 				__builtin_trap();
+			struct hdr req[CGIRESP_MAX_HEADERS];
+			memcpy(req, p.hdrs, p.nhdr * sizeof(req[0]));
 			size_t kept = hdr_filter_response(p.hdrs, p.nhdr);
 			for (size_t i = 0; i < kept; i++)
 				if (hdr_flags(p.hdrs[i].name, p.hdrs[i].name_len) & (HDR_HOP | HDR_CGI_ONLY))
+					__builtin_trap();
+			/* Content-Length: one value of digits left, or refused */
+			long long cl = hdr_content_length(p.hdrs, &kept);
+			size_t ncl = 0;
+			for (size_t i = 0; i < kept; i++)
+				ncl += p.hdrs[i].name_len == 14 &&
+				       strncasecmp(p.hdrs[i].name, "content-length", 14) == 0;
+			if (cl < -2 || (cl >= 0 && ncl != 1) || (cl == -1 && ncl != 0))
+				__builtin_trap();
+			/* the same block taken as request fields */
+			size_t nreq = hdr_filter_request(req, p.nhdr);
+			for (size_t i = 0; i < nreq; i++)
+				if (hdr_flags(req[i].name, req[i].name_len) & (HDR_HOP | HDR_NOT_TO_CGI))
 					__builtin_trap();
 			if (p.kind != CGIRESP_INFORMATIONAL)
 				break;

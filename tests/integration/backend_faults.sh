@@ -10,6 +10,7 @@ need_h2py
 # a private copy: the scripts note their PIDs in ./pids
 cp -r "$top_srcdir/tests/integration/cgi" "$WORK/cgi"
 cp "$CGI/hello.cgi" "$CGI/slow.cgi" "$WORK/cgi/"
+chmod -R u+w "$WORK/cgi" # (make distcheck's sources are read-only)
 TC=$WORK/cgi
 
 # raw_h1 PORT REQUESTS...: sends the requests pipelined on one cleartext
@@ -136,7 +137,8 @@ stop_h2cgi
 
 # ---- 5. a client that does not read, or resets, holds no script
 dead_pids() { # prints "all dead" once every PID in $TC/pids is gone (5 s at most)
-    left=$(still_alive $(cat "$TC/pids" 2>/dev/null))
+    [ -s "$TC/pids" ] || { echo "no script ran"; return; }
+    left=$(still_alive $(cat "$TC/pids"))
     if [ -z "$left" ]; then echo "all dead"; else echo "alive:$left"; fi
 }
 rm -f "$TC/pids"
