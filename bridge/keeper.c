@@ -148,21 +148,13 @@ static void send_logs(int chan, const struct keeper_files *f)
 			close(m.fds[i]);
 }
 
-int keeper_run(pid_t child, int chan, const struct keeper_files *f)
+int keeper_run(pid_t child, int chan, const struct keeper_files *f, const sigset_t *mask)
 {
-	sigset_t mask;
 	siginfo_t si;
 	int status;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
 	for (;;) {
-		if (sigwaitinfo(&mask, &si) < 0)
+		if (sigwaitinfo(mask, &si) < 0)
 			continue;
 		switch (si.si_signo) {
 		case SIGCHLD:

@@ -8,6 +8,7 @@
 #ifndef H2CGI_KEEPER_H
 #define H2CGI_KEEPER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -43,9 +44,10 @@ int keeper_channel(int sv[2]);
  * keeper_run(). -1 with errno when fork or the channel failed. */
 pid_t keeper_fork(int *chan);
 
-/* The keeper's life: signals (blocked, taken with sigwaitinfo) until the
- * child exits; returns the exit status to exit with. */
-int keeper_run(pid_t child, int chan, const struct keeper_files *f);
+/* The keeper's life: the signals of mask (SIGCHLD, SIGTERM, SIGINT, SIGHUP,
+ * SIGUSR1; blocked already, taken with sigwaitinfo) until the child exits;
+ * returns the exit status to exit with. */
+int keeper_run(pid_t child, int chan, const struct keeper_files *f, const sigset_t *mask);
 
 /* Sends m as it was received, fds included; returns 0 or -1. */
 int keeper_send(int chan, const struct keeper_msg *m);

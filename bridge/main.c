@@ -600,7 +600,7 @@ static void drop_privileges(void)
 
 /* --user as root: this process stays root as the keeper (keeper.h), and
  * the child goes on to drop privileges and serve. */
-static void start_keeper(void)
+static void start_keeper(const sigset_t *mask)
 {
 	static struct keeper_files files;
 
@@ -623,7 +623,7 @@ static void start_keeper(void)
 	close(sig_fd);
 	if (!cfg.cleartext)
 		tls_deinit();
-	exit(keeper_run(pid, ctl_fd, &files));
+	exit(keeper_run(pid, ctl_fd, &files, mask));
 }
 
 /* Spawned pools live in a private directory (mode 0700) in TMPDIR. */
@@ -798,7 +798,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 64; i++)
 		worker_ctl[i] = -1;
 	if (cfg.user && geteuid() == 0 && !cfg.inetd)
-		start_keeper();
+		start_keeper(&mask); /* the signals blocked above */
 	drop_privileges();
 	start_pools();
 	stream_env.cgi_dir = cfg.cgi_dir;
