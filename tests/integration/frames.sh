@@ -38,7 +38,10 @@ stop_h2cgi
 start_h2cgi --cgi-dir "$CGI" --procs 1 --max-body 1k
 is "$($FRAMES "$PORT" lowid /cgi-bin/hello.cgi)" "goaway PROTOCOL_ERROR" "HEADERS on stream 3 after stream 5: GOAWAY(PROTOCOL_ERROR)"
 like "$(cat "$ERRLOG")" "HEADERS on stream 3, lower than stream 5 already used: PROTOCOL_ERROR" "logged"
-# ... but frames on a stream h2cgi reset itself stay ignored (RFC 9113 §5.1)
+# ... not for a closed stream: HEADERS there is STREAM_CLOSED (h2spec http2/5.1)
+is "$($FRAMES "$PORT" closedheaders /cgi-bin/hello.cgi)" "goaway STREAM_CLOSED; goaway STREAM_CLOSED" \
+    "HEADERS after the client's RST_STREAM, and after the stream ended: STREAM_CLOSED, not PROTOCOL_ERROR"
+# ... and frames on a stream h2cgi reset itself stay ignored (RFC 9113 §5.1)
 is "$($FRAMES "$PORT" latetrailers /cgi-bin/echo.cgi)" "reset NO_ERROR; next 200; no goaway" \
     "trailers on a stream h2cgi reset are ignored: the connection goes on"
 done_testing

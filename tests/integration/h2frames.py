@@ -15,6 +15,8 @@ what h2cgi put on the wire. Usage:
   h2frames.py PORT lowid PATH          GET on stream 5, then HEADERS on stream 3
   h2frames.py PORT latetrailers PATH   a POST the server resets, then trailers
                                        on it, then a GET on a new stream
+  h2frames.py PORT closedheaders PATH  HEADERS again on a stream the client
+                                       reset, and on one that ended
   h2frames.py PORT noread N PATH WAIT  N GETs with a zero window, never read
   h2frames.py PORT reset N PATH DELAY  N GETs reset (CANCEL) after DELAY s,
                                        then the connection stays open 1 s
@@ -271,6 +273,39 @@ def cmd_lowid(port, path):
     print(goaway_of(evs))
 
 
+def cmd_closedheaders(port, path):
+    """HEADERS on a closed stream is STREAM_CLOSED (RFC 9113 §5.1), not the
+    lower-id PROTOCOL_ERROR: after the client's own RST_STREAM (a stream
+    error), and after the stream ended both ways (a connection error)."""
+    from hyperframe.frame import RstStreamFrame
+    tls, conn = connect(port)
+    t0 = time.monotonic()
+    raw_headers(tls, conn, 1, headers("POST", path, port), False)
+    tls.sendall(RstStreamFrame(1, error_code=8).serialize())
+    raw_headers(tls, conn, 1, headers("GET", path, port), True)
+    first = []
+    def rst(evs):
+        for _, ev in evs:
+            if isinstance(ev, h2.events.StreamReset):
+                first.append("reset %s" % ev.error_code.name)
+            elif isinstance(ev, h2.events.ConnectionTerminated):
+                first.append(goaway_of(evs))
+        return bool(first)
+    conn2 = conn
+    try:
+        wait_events(tls, conn2, t0, rst, 5)
+    except Exception as e:  # h2 may object to frames on a stream it forgot
+        first.append("client: %s" % type(e).__name__)
+    tls, conn = connect(port)
+    conn.send_headers(1, headers("GET", path, port), end_stream=True)
+    tls.sendall(conn.data_to_send())
+    ended = lambda evs: any(isinstance(e, h2.events.StreamEnded) for _, e in evs)
+    wait_events(tls, conn, t0, ended)
+    raw_headers(tls, conn, 1, headers("GET", path, port), True)
+    evs = wait_events(tls, conn, t0, lambda evs: goaway_of(evs) != "no goaway", 5)
+    print("%s; %s" % (first[0] if first else "nothing", goaway_of(evs)))
+
+
 def cmd_latetrailers(port, path):
     """A POST the server answers early and resets (NO_ERROR) while the body
     still comes; trailers sent on it after the reset are ignored (RFC 9113
@@ -388,6 +423,8 @@ def main():
         cmd_slowloris(port, float(sys.argv[3]), float(sys.argv[4]))
     elif what == "lowid":
         cmd_lowid(port, sys.argv[3])
+    elif what == "closedheaders":
+        cmd_closedheaders(port, sys.argv[3])
     elif what == "latetrailers":
         cmd_latetrailers(port, sys.argv[3])
     elif what == "noread":
