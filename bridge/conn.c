@@ -293,6 +293,8 @@ static ssize_t xsend(struct conn *c)
 /* Moves the protocol's output through the transport; returns -1 to close. */
 static int conn_flush(struct conn *c)
 {
+	if (buf_used(&c->out) == 0 && c->send_pending == 0)
+		c->last_write = loop_now(); /* whatever comes now starts its wait now */
 	for (;;) {
 		if (c->ops && c->ops->fill(c) < 0)
 			return -1;
@@ -308,7 +310,6 @@ static int conn_flush(struct conn *c)
 		buf_consume(&c->out, (size_t)n);
 		c->last_write = loop_now();
 	}
-	c->last_write = loop_now(); /* nothing waits for the client */
 	if (c->ops && c->ops->finished(c))
 		return -1;
 	want_write(c, false);

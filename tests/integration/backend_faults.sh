@@ -151,6 +151,33 @@ is "$(dead_pids)" "all dead" "their scripts end"
 is "$($CURL "$URL/cgi-bin/hello.cgi")" "Hello, world" "the 2-process pool serves the next client"
 stop_h2cgi
 
+# the same over HTTP/1.1 from a client that never calls recv(): the
+# connection is closed at --send-timeout, and the script ends
+rm -f "$TC/pids"
+start_h2cgi --cleartext --cgi-dir "$TC" --procs 1 --send-timeout 2
+out=$("$PYTHON3" - "$PORT" <<'PY'
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /cgi-bin/flood.cgi HTTP/1.1\r\nHost: a\r\n\r\n")
+time.sleep(6)  # reads nothing meanwhile
+s.settimeout(5)
+try:
+    while s.recv(1 << 20):
+        pass
+    print("closed")
+except socket.timeout:
+    print("still open")
+except OSError:
+    print("closed")
+PY
+)
+is "$out" "closed" "HTTP/1.1 client that never reads: the connection is closed at --send-timeout"
+is "$(dead_pids)" "all dead" "its script ends"
+is "$($H1 "http://127.0.0.1:$PORT/cgi-bin/hello.cgi")" "Hello, world" "the 1-process pool serves the next client"
+stop_h2cgi
+
 rm -f "$TC/pids"
 start_h2cgi --cgi-dir "$TC" --procs 2 --script-timeout 2 --send-timeout 60
 $FRAMES "$PORT" noread 2 /cgi-bin/flood.cgi 15 > "$WORK/noread.out" &
