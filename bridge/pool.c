@@ -534,18 +534,15 @@ static bool reap_retired(struct pool *p, pid_t pid)
 {
 	for (struct pool_gen **gp = &p->retired; *gp; gp = &(*gp)->next) {
 		struct pool_gen *g = *gp;
-		int alive = 0;
 		bool mine = false;
-		for (int i = 0; i < g->nprocs; i++) {
+		for (int i = 0; i < g->nprocs; i++)
 			if (g->procs[i].pid == pid) {
 				g->procs[i].pid = 0;
 				mine = true;
 			}
-			alive += g->procs[i].pid > 0;
-		}
 		if (!mine)
 			continue;
-		if (alive == 0) {
+		if (gen_alive(g) == 0) {
 			*gp = g->next;
 			log_info("pool %s: generation %d stopped", p->name, g->id);
 			gen_free(g);

@@ -321,6 +321,15 @@ static void spool_close(struct stream *s)
 	buf_free(&s->spool_mem);
 }
 
+/* Leaves the pool's queue, the backend connection and the body spool. */
+static void drop_backend(struct stream *s)
+{
+	if (s->pool)
+		pool_dequeue(s->pool, s);
+	up_close(s);
+	spool_close(s);
+}
+
 /* Answers s with status and a short text, plus the header extra (or none). */
 static void fail_with(struct stream *s, int status, const struct hdr *extra, const char *why)
 {
@@ -331,10 +340,7 @@ static void fail_with(struct stream *s, int status, const struct hdr *extra, con
 		return;
 	log_warn("%s:%u #%d %s %s: %d: %s", s->conn->peer_addr, s->conn->peer_port, s->id,
 		 req_method(s), req_target(s), status, why);
-	if (s->pool)
-		pool_dequeue(s->pool, s);
-	up_close(s);
-	spool_close(s);
+	drop_backend(s);
 	if (s->started) {
 		/* RFC 9113 §8.1: a response that cannot be completed is reset */
 		front_reset(s, H2_INTERNAL_ERROR);
@@ -367,10 +373,7 @@ void stream_cut(struct stream *s, const char *why)
 		return;
 	log_warn("%s:%u #%d %s %s: response cut: %s", s->conn->peer_addr, s->conn->peer_port, s->id,
 		 req_method(s), req_target(s), why);
-	if (s->pool)
-		pool_dequeue(s->pool, s);
-	up_close(s); /* the backend's request ends with its connection */
-	spool_close(s);
+	drop_backend(s); /* the backend's request ends with its connection */
 	front_reset(s, H2_INTERNAL_ERROR);
 }
 
@@ -970,10 +973,7 @@ void stream_on_close(struct stream *s, uint32_t code)
 		return;
 	if (s->method >= 0)
 		access_line(s, code);
-	if (s->pool)
-		pool_dequeue(s->pool, s);
-	up_close(s);
-	spool_close(s);
+	drop_backend(s);
 	s->dead = true;
 	if (s->prev)
 		s->prev->next = s->next;
