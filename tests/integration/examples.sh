@@ -99,6 +99,33 @@ kill "$S"; wait "$S"
 is "$?" "0" "runit/run: SIGTERM, exit 0"
 like "$(cat "$D/log/access.log")" "GET /cgi-bin/env.cgi" "runit/run: the access log is written"
 
+# the "Typical use" lines of the README and of h2cgi(8), as root
+typical() { # prints the example lines of README and h2cgi(8), paths of this test
+    { sed -n '/^Typical use/,/^Options/p' "$top_srcdir/README" | sed -n 's/^    \(h2cgi --.*\)/\1/p'
+      sed -n '/^\.SH EXAMPLES/,/^\.SH/p' "$top_srcdir/doc/h2cgi.8" | sed -n 's/\\-/-/g; s/^\(h2cgi --.*\)/\1/p'
+    } | sed -e "s|^h2cgi |$BIN |" -e "s|--listen :[0-9]* |--listen 127.0.0.1:0 |" \
+        -e "s| cert.pem| $D/cert.pem|" -e "s| key.pem| $D/key.pem|" -e "s|/srv/cgi-bin|$D/cgi|" \
+        -e "s|/usr/local/libexec/app.fcgi|$top_builddir/examples/fcgi/hints.fcgi|" \
+        -e "s|unix:/run/php/php-fpm.sock|unix:$D/none.sock|" -e "s|/srv/www|$D|" \
+        -e "s|--cgi-dir \([^ ]*\)|--cgi-dir \1 --cgi-runner $RUNNER|"
+}
+nt=0
+typical > "$WORK/typical"
+while read -r line; do
+    nt=$((nt + 1))
+    $line 2>"$WORK/typical.$nt.log" &
+    S=$!
+    i=0
+    while ! grep -q "listening on" "$WORK/typical.$nt.log" && kill -0 $S 2>/dev/null && [ $i -lt 100 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    like "$(cat "$WORK/typical.$nt.log")" "listening on 127\.0\.0\.1:[0-9]+" "typical use $nt starts as written: $(echo "$line" | sed "s|$BIN|h2cgi|; s|$D|D|g; s|$top_builddir|B|g" | cut -c1-90)"
+    kill $S 2>/dev/null
+    wait $S
+done < "$WORK/typical"
+is "$nt" "6" "three typical uses in the README and three in h2cgi(8)"
+
 # running as root without --user is refused for spawned backends (see
 # privileges.sh) and said aloud for --fastcgi
 "$BIN" --listen 127.0.0.1:0 --fastcgi 127.0.0.1:9 2>"$WORK/root.log" &
