@@ -38,6 +38,12 @@ stop_h2cgi
 start_h2cgi --cgi-dir "$CGI" --procs 1 --max-body 1k
 is "$($FRAMES "$PORT" lowid /cgi-bin/hello.cgi)" "goaway PROTOCOL_ERROR" "HEADERS on stream 3 after stream 5: GOAWAY(PROTOCOL_ERROR)"
 like "$(cat "$ERRLOG")" "HEADERS on stream 3, lower than stream 5 already used: PROTOCOL_ERROR" "logged"
+# RFC 9113 §4.2 (h2spec http2/4.2/2, 4.2/3): frames over 16384 octets are
+# refused; with the former 64k default, a 20 KB header block was taken
+is "$($FRAMES "$PORT" bigframe headers /cgi-bin/hello.cgi)" "goaway FRAME_SIZE_ERROR" \
+    "a 20 KB HEADERS frame: connection error FRAME_SIZE_ERROR"
+like "$($FRAMES "$PORT" bigframe data /cgi-bin/echo.cgi)" "^(goaway|reset) FRAME_SIZE_ERROR$" \
+    "a DATA frame of 16385 octets: FRAME_SIZE_ERROR"
 # ... not for a closed stream: HEADERS there is STREAM_CLOSED (h2spec http2/5.1)
 is "$($FRAMES "$PORT" closedheaders /cgi-bin/hello.cgi)" "goaway STREAM_CLOSED; goaway STREAM_CLOSED" \
     "HEADERS after the client's RST_STREAM, and after the stream ended: STREAM_CLOSED, not PROTOCOL_ERROR"

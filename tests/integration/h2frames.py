@@ -17,6 +17,8 @@ what h2cgi put on the wire. Usage:
                                        on it, then a GET on a new stream
   h2frames.py PORT closedheaders PATH  HEADERS again on a stream the client
                                        reset, and on one that ended
+  h2frames.py PORT bigframe KIND PATH  a HEADERS (KIND headers) or DATA (data)
+                                       frame of 16385 octets or more
   h2frames.py PORT noread N PATH WAIT  N GETs with a zero window, never read
   h2frames.py PORT reset N PATH DELAY  N GETs reset (CANCEL) after DELAY s,
                                        then the connection stays open 1 s
@@ -306,6 +308,36 @@ def cmd_closedheaders(port, path):
     print("%s; %s" % (first[0] if first else "nothing", goaway_of(evs)))
 
 
+def cmd_bigframe(port, kind, path):
+    """RFC 9113 §4.2 (h2spec http2/4.2/2 and 4.2/3): a frame over our
+    SETTINGS_MAX_FRAME_SIZE of 16384 is a FRAME_SIZE_ERROR, on the
+    connection for a header block."""
+    from hyperframe.frame import DataFrame
+    tls, conn = connect(port)
+    t0 = time.monotonic()
+    wait_events(tls, conn, t0, lambda evs: any(
+        isinstance(e, h2.events.RemoteSettingsChanged) for _, e in evs), 5)
+    if kind == "headers":
+        pad = [("x-dummy%d" % i, "x" * 4000) for i in range(5)]
+        raw_headers(tls, conn, 1, headers("GET", path, port) + pad, True)
+    else:
+        raw_headers(tls, conn, 1, headers("POST", path, port), False)
+        f = DataFrame(1, data=b"x" * 16385)
+        f.flags.add("END_STREAM")
+        tls.sendall(f.serialize())
+    def done(evs):
+        return any(isinstance(e, (h2.events.ConnectionTerminated, h2.events.StreamReset))
+                   for _, e in evs)
+    evs = wait_events(tls, conn, t0, done, 5)
+    out = "nothing"
+    for _, ev in evs:
+        if isinstance(ev, h2.events.ConnectionTerminated):
+            out = "goaway %s" % ev.error_code.name
+        elif isinstance(ev, h2.events.StreamReset):
+            out = "reset %s" % ev.error_code.name
+    print(out)
+
+
 def cmd_latetrailers(port, path):
     """A POST the server answers early and resets (NO_ERROR) while the body
     still comes; trailers sent on it after the reset are ignored (RFC 9113
@@ -423,6 +455,8 @@ def main():
         cmd_slowloris(port, float(sys.argv[3]), float(sys.argv[4]))
     elif what == "lowid":
         cmd_lowid(port, sys.argv[3])
+    elif what == "bigframe":
+        cmd_bigframe(port, sys.argv[3], sys.argv[4])
     elif what == "closedheaders":
         cmd_closedheaders(port, sys.argv[3])
     elif what == "latetrailers":
