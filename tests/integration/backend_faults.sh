@@ -214,6 +214,21 @@ like "$codes" "^ (50[23] ){2}503$" "a --spawn program that exits at once: answer
 like "$(cat "$WORK/h.3")" "retry-after: [0-9]+" "503 with Retry-After"
 like "$(cat "$ERRLOG")" "every backend process is down, restarting" "logged"
 stop_h2cgi
+# a queued request ends by --queue-timeout: one process busy, its socket's
+# backlog full (listen(1) takes two), so the next request waits in h2cgi's
+# queue and gets 503 after 2 s, not after the 10 s scripts
+start_h2cgi --cgi-dir "$TC" --procs 1 --queue-timeout 2
+for i in 1 2 3; do
+    $CURL -o /dev/null "$URL/cgi-bin/slow.cgi?10" &
+done
+sleep 1
+t0=$(date +%s)
+is "$($CURL --max-time 9 -o /dev/null -w '%{http_code}' "$URL/cgi-bin/hello.cgi")" "503" "a queued request: 503 at --queue-timeout 2"
+t1=$(date +%s)
+ok "$([ $((t1 - t0)) -lt 8 ]; echo $?)" "long before the busy scripts end ($((t1 - t0)) s)"
+like "$(cat "$ERRLOG")" "pool cgi: request waited 2 s for a backend" "logged"
+stop_h2cgi
+wait
 for prog in "$WORK/nonexistent" /etc/passwd; do
     out=$("$BIN" --listen 127.0.0.1:0 --spawn "$prog --flag" $ROOTOPT 2>&1)
     rc=$?
