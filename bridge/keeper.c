@@ -105,18 +105,19 @@ static void send_reload(int chan, const struct keeper_files *f)
 	static uint8_t buf[MSG_MAX];
 	struct keeper_msg m = {.buf = buf, .fds = {-1, -1}};
 	long cl = 0, kl = 0;
-	char *err = (char *)buf + HDR_LEN + 2 * PEM_MAX;
+	char err[512] = "";
 
 	buf[0] = KEEPER_RELOAD;
-	err[0] = '\0';
-	if (f->cert && ((cl = read_pem(f->cert, buf + HDR_LEN, err, 512)) < 0 ||
-			(kl = read_pem(f->key, buf + HDR_LEN + cl, err, 512)) < 0))
+	if (f->cert && ((cl = read_pem(f->cert, buf + HDR_LEN, err, sizeof(err))) < 0 ||
+			(kl = read_pem(f->key, buf + HDR_LEN + cl, err, sizeof(err))) < 0))
 		cl = kl = 0;
 	put32(buf + 1, (uint32_t)cl);
 	put32(buf + 5, (uint32_t)kl);
-	if (err[0]) /* the error text follows the (empty) PEM part */
-		memmove(buf + HDR_LEN, err, strlen(err) + 1);
-	m.len = HDR_LEN + (size_t)cl + (size_t)kl + (err[0] ? strlen((char *)buf + HDR_LEN) : 0);
+	m.len = HDR_LEN + (size_t)cl + (size_t)kl;
+	if (err[0]) { /* the reason instead of the (empty) PEM part */
+		memcpy(buf + HDR_LEN, err, strlen(err));
+		m.len += strlen(err);
+	}
 	if (keeper_send(chan, &m) < 0)
 		log_err("keeper: cannot hand the certificate over: %s", strerror(errno));
 	explicit_bzero(buf, sizeof(buf)); /* the key lives no longer than needed */

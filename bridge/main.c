@@ -139,21 +139,6 @@ static void begin_drain(int sig)
 	loop_timer_set(&grace_timer, (uint64_t)cfg.grace * 1000, grace_over);
 }
 
-static void reload(void)
-{
-	char err[1024];
-
-	if (cfg.cert == NULL) {
-		if (!cfg.cleartext)
-			log_info("SIGHUP: no --cert/--key to reload");
-		return;
-	}
-	if (tls_reload(cfg.cert, cfg.key, err, sizeof(err)) < 0)
-		log_err("SIGHUP: %s; keeping the previous certificate", err);
-	else
-		log_info("SIGHUP: reloaded certificate %s and key %s", cfg.cert, cfg.key);
-}
-
 /* --workers: the master keeps the listeners, the pools and the workers;
  * each worker runs the event loop on the shared listeners. */
 static bool is_worker;
@@ -169,6 +154,32 @@ static struct loop_timer respawn_timer, kill_timer;
 static bool master_of_workers(void)
 {
 	return cfg.workers > 1 && !is_worker;
+}
+
+/* SIGHUP's certificate reload: from the files, or with m from the PEM
+ * bytes the keeper read as root (or the reason it could not). A master of
+ * workers reloads silently: its workers say how it went. */
+static void reload(const struct keeper_msg *m)
+{
+	char err[1024];
+	int rc;
+
+	if (cfg.cert == NULL) {
+		if (!cfg.cleartext && !master_of_workers())
+			log_info("SIGHUP: no --cert/--key to reload");
+		return;
+	}
+	if (m == NULL)
+		rc = tls_reload(cfg.cert, cfg.key, err, sizeof(err));
+	else if (m->err[0])
+		rc = -1, snprintf(err, sizeof(err), "%s", m->err);
+	else
+		rc = tls_reload_mem(cfg.cert, cfg.key, m->cert_pem, m->cert_len, m->key_pem,
+				    m->key_len, err, sizeof(err));
+	if (rc < 0)
+		log_err("SIGHUP: %s; keeping the previous certificate", err);
+	else if (!master_of_workers())
+		log_info("SIGHUP: reloaded certificate %s and key %s", cfg.cert, cfg.key);
 }
 
 static void forward(int sig)
@@ -372,7 +383,7 @@ static void on_signal(struct loop_io *io, uint32_t events)
 			break;
 		case SIGHUP:
 			if (!master_of_workers())
-				reload();
+				reload(NULL);
 			restart_pools();
 			if (master_of_workers())
 				forward(SIGHUP); /* workers reload the certificate, follow the pools */
@@ -397,25 +408,6 @@ static void on_signal(struct loop_io *io, uint32_t events)
 			break;
 		}
 	}
-}
-
-/* A reload from the keeper: the PEM it read as root, or why it could not. */
-static void keeper_reload(const struct keeper_msg *m)
-{
-	char err[1024];
-
-	if (cfg.cert == NULL) {
-		if (!cfg.cleartext && !is_worker)
-			log_info("SIGHUP: no --cert/--key to reload");
-	} else if (m->err[0]) {
-		log_err("SIGHUP: %s; keeping the previous certificate", m->err);
-	} else if (tls_reload_mem(cfg.cert, cfg.key, m->cert_pem, m->cert_len, m->key_pem,
-				  m->key_len, err, sizeof(err)) < 0) {
-		log_err("SIGHUP: %s; keeping the previous certificate", err);
-	} else if (!master_of_workers()) {
-		log_info("SIGHUP: reloaded certificate %s and key %s", cfg.cert, cfg.key);
-	}
-	restart_pools();
 }
 
 /* New log files from the keeper, opened as root. */
@@ -453,7 +445,8 @@ static void on_control(struct loop_io *io, uint32_t events)
 				pass_on(&m); /* before the fds are taken */
 			keeper_logs(&m);
 		} else {
-			keeper_reload(&m);
+			reload(&m);
+			restart_pools();
 			if (master_of_workers())
 				pass_on(&m); /* after the pools moved to their new generation */
 		}

@@ -2,24 +2,38 @@
 # Slowloris and idle connections: --header-timeout and --idle-timeout.
 . "$(dirname "$0")/lib.sh"
 need_h2py
+
+# silent: connects and sends nothing; prints when and how it was closed
+silent() { # PORT WAIT [tls]
+    "$PYTHON3" - "$@" <<'PY'
+import socket, ssl, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+if len(sys.argv) > 3:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols([sys.argv[3]])
+    s = ctx.wrap_socket(s, server_hostname="localhost")
+t = time.monotonic()
+s.settimeout(float(sys.argv[2]))
+try:
+    while s.recv(100):
+        pass  # TLS: the server's SETTINGS, GOAWAY
+    print("closed after %.1f s" % (time.monotonic() - t))
+except socket.timeout:
+    print("still open")
+except OSError:
+    print("closed after %.1f s" % (time.monotonic() - t))
+PY
+}
+
 start_h2cgi --cgi-dir "$CGI" --procs 1 --header-timeout 2 --idle-timeout 3
 
 out=$($FRAMES "$PORT" slowloris 0.5 12)
 like "$out" "closed after [2-4]\.[0-9] s" "a header block sent one byte per 0.5 s is cut at --header-timeout 2 ($out)"
 like "$(cat "$ERRLOG")" "no complete frame within --header-timeout; closing" "slowloris logged"
 
-out=$("$PYTHON3" - "$PORT" <<'PY'
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-t = time.monotonic()
-s.settimeout(10)
-try:
-    d = s.recv(10)
-    print("closed after %.1f s" % (time.monotonic() - t) if not d else "data")
-except socket.timeout:
-    print("still open")
-PY
-)
+out=$(silent "$PORT" 10)
 like "$out" "closed after [2-4]\.[0-9] s" "a TCP connection that never starts TLS is cut at --header-timeout ($out)"
 like "$(cat "$ERRLOG")" "TLS handshake not done within --header-timeout" "logged"
 
@@ -67,30 +81,6 @@ PY
 )
 like "$out" "answered closed after [3-5]\.[0-9] s" "HTTP/1.1 keep-alive connection closed at --idle-timeout 3 ($out)"
 stop_h2cgi
-
-# silent: connects and sends nothing; prints when and how it was closed
-silent() { # PORT WAIT [tls]
-    "$PYTHON3" - "$@" <<'PY'
-import socket, ssl, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-if len(sys.argv) > 3:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.set_alpn_protocols([sys.argv[3]])
-    s = ctx.wrap_socket(s, server_hostname="localhost")
-t = time.monotonic()
-s.settimeout(float(sys.argv[2]))
-try:
-    while s.recv(100):
-        pass  # TLS: the server's SETTINGS, GOAWAY
-    print("closed after %.1f s" % (time.monotonic() - t))
-except socket.timeout:
-    print("still open")
-except OSError:
-    print("closed after %.1f s" % (time.monotonic() - t))
-PY
-}
 
 # Regression: a silent cleartext client crashed h2cgi (SIGSEGV) when the
 # idle timeout or SIGTERM met a connection whose protocol was not known yet
