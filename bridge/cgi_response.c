@@ -46,12 +46,31 @@ static int parse_status(const struct hdr *h)
 	return (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
 }
 
+/* An NPH script (RFC 3875 §5) starts with a status line: "HTTP/1.1 200
+ * OK". Its code stands in for Status; the rest goes through the same
+ * checks and filters as any header block. */
+static int status_line(const char *l, size_t n)
+{
+	if (n < 12 || memcmp(l, "HTTP/1.", 7) != 0 || (l[7] != '0' && l[7] != '1') || l[8] != ' ' ||
+	    (n > 12 && l[12] != ' '))
+		return -1;
+	struct hdr h = {NULL, 0, (char *)l + 9, 3};
+	return parse_status(&h);
+}
+
 /* Parses buf[p->line .. end) (end excludes the line terminator) into a header. */
 static enum cgiresp_result header_line(struct cgiresp *p, size_t end)
 {
 	struct hdr h;
 	const char *why;
 
+	if (p->nhdr == 0 && p->line == 0 && p->nph_status == 0 && end - p->line >= 5 &&
+	    memcmp(p->buf + p->line, "HTTP/", 5) == 0) {
+		p->nph_status = status_line(p->buf + p->line, end - p->line);
+		if (p->nph_status < 0)
+			return fail(p, "invalid NPH status line");
+		return CGIRESP_MORE;
+	}
 	if (hdr_split_line(p->buf + p->line, end - p->line, &h, &why) < 0)
 		return fail(p, why);
 	if (p->nhdr == CGIRESP_MAX_HEADERS)
@@ -81,6 +100,11 @@ static enum cgiresp_result block_done(struct cgiresp *p)
 	p->status = 0;
 	if (status != NULL && (p->status = parse_status(status)) < 0)
 		return fail(p, "invalid Status value");
+	if (status == NULL && p->nph_status > 0) {
+		if (p->nph_status >= 100 && p->nph_status < 200)
+			return fail(p, "an NPH status line with a 1xx code");
+		p->status = p->nph_status;
+	}
 	if (p->status >= 100 && p->status < 200) {
 		/* RFC 9113 §8.6: 101 has no meaning in HTTP/2 */
 		if (p->status == 101)
@@ -92,8 +116,9 @@ static enum cgiresp_result block_done(struct cgiresp *p)
 		p->location = location->value;
 		if (location->value_len == 0)
 			return fail(p, "empty Location");
-		if (location->value[0] == '/' && location->value[1] != '/' &&
-		    (p->status == 0 || p->status == 200)) {
+		/* RFC 3875 §6.2.2: a local path without a Status; with one
+		 * (PHP's header("Location: /x") sends 302) the client follows */
+		if (location->value[0] == '/' && location->value[1] != '/' && p->status == 0) {
 			p->kind = CGIRESP_LOCAL_REDIRECT;
 			p->status = 0;
 		} else {
@@ -103,7 +128,7 @@ static enum cgiresp_result block_done(struct cgiresp *p)
 		}
 		return CGIRESP_BLOCK;
 	}
-	if (ctype == NULL && status == NULL)
+	if (ctype == NULL && status == NULL && p->nph_status == 0)
 		return fail(p, "no Content-Type, Location or Status header");
 	p->kind = CGIRESP_DOCUMENT;
 	if (p->status == 0)
@@ -143,7 +168,7 @@ enum cgiresp_result cgiresp_feed(struct cgiresp *p, const char *in, size_t len, 
 		}
 		if (end == p->line) {
 			*used = i;
-			if (p->nhdr == 0)
+			if (p->nhdr == 0 && p->nph_status == 0)
 				return fail(p, "empty header block");
 			return block_done(p);
 		}

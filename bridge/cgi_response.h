@@ -31,6 +31,7 @@ struct cgiresp {
 	int status;         /* set with CGIRESP_BLOCK */
 	enum cgiresp_kind kind;
 	const char *location; /* value of Location (NUL-terminated in buf) or NULL */
+	int nph_status;     /* the code of an NPH status line (RFC 3875 §5), 0 */
 	const char *err;
 };
 

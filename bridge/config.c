@@ -1,86 +1,203 @@
-/* config.c - command-line parsing. */
+/* config.c - one table of options, read by the command line, the --config
+ * file, --check and --help alike. */
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
-#include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "route.h"
 
 #ifndef LIBEXECDIR
 #define LIBEXECDIR "/usr/local/libexec"
 #endif
 
-enum {
-	O_CERT = 256, O_KEY, O_CGI_DIR, O_CGI_PREFIX, O_CGI_RUNNER, O_SPAWN, O_PROCS, O_FASTCGI,
-	O_DOCROOT, O_ACCESS_LOG, O_SCRIPT_TIMEOUT, O_MAX_BODY, O_STREAM_BUFFER, O_QUEUE,
-	O_QUEUE_TIMEOUT, O_TLS_PRIORITY, O_MAX_STREAMS, O_MAX_HEADER, O_GRACE, O_IDLE_TIMEOUT,
-	O_HEADER_TIMEOUT, O_ERROR_LOG, O_INETD, O_WINDOW, O_CONN_WINDOW, O_MAX_FRAME,
-	O_MAX_HEADER_LIST, O_USER, O_GROUP, O_ALLOW_ROOT, O_CLEARTEXT, O_ALT_SVC, O_WORKERS,
-	O_SEND_TIMEOUT,
+/* Where an option came from, for messages. */
+struct source {
+	const char *file; /* NULL: the command line */
+	int line;
 };
 
-static const struct option longopts[] = {
-	{"listen", required_argument, NULL, 'l'},
-	{"cert", required_argument, NULL, O_CERT},
-	{"key", required_argument, NULL, O_KEY},
-	{"tls-priority", required_argument, NULL, O_TLS_PRIORITY},
-	{"cgi-dir", required_argument, NULL, O_CGI_DIR},
-	{"cgi-prefix", required_argument, NULL, O_CGI_PREFIX},
-	{"cgi-runner", required_argument, NULL, O_CGI_RUNNER},
-	{"spawn", required_argument, NULL, O_SPAWN},
-	{"procs", required_argument, NULL, O_PROCS},
-	{"fastcgi", required_argument, NULL, O_FASTCGI},
-	{"docroot", required_argument, NULL, O_DOCROOT},
-	{"access-log", required_argument, NULL, O_ACCESS_LOG},
-	{"script-timeout", required_argument, NULL, O_SCRIPT_TIMEOUT},
-	{"max-body", required_argument, NULL, O_MAX_BODY},
-	{"stream-buffer", required_argument, NULL, O_STREAM_BUFFER},
-	{"max-header-block", required_argument, NULL, O_MAX_HEADER},
-	{"max-concurrent-streams", required_argument, NULL, O_MAX_STREAMS},
-	{"initial-window-size", required_argument, NULL, O_WINDOW},
-	{"connection-window-size", required_argument, NULL, O_CONN_WINDOW},
-	{"max-frame-size", required_argument, NULL, O_MAX_FRAME},
-	{"max-header-list-size", required_argument, NULL, O_MAX_HEADER_LIST},
-	{"queue", required_argument, NULL, O_QUEUE},
-	{"queue-timeout", required_argument, NULL, O_QUEUE_TIMEOUT},
-	{"grace", required_argument, NULL, O_GRACE},
-	{"idle-timeout", required_argument, NULL, O_IDLE_TIMEOUT},
-	{"header-timeout", required_argument, NULL, O_HEADER_TIMEOUT},
-	{"send-timeout", required_argument, NULL, O_SEND_TIMEOUT},
-	{"error-log", required_argument, NULL, O_ERROR_LOG},
-	{"inetd", no_argument, NULL, O_INETD},
-	{"cleartext", no_argument, NULL, O_CLEARTEXT},
-	{"alt-svc", required_argument, NULL, O_ALT_SVC},
-	{"workers", required_argument, NULL, O_WORKERS},
-	{"user", required_argument, NULL, O_USER},
-	{"group", required_argument, NULL, O_GROUP},
-	{"allow-root-backends", no_argument, NULL, O_ALLOW_ROOT},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
+enum scope {
+	GLOBAL,    /* anywhere; the command line wins over the file */
+	PER_ROUTE, /* belongs to the route begun last */
+	START,     /* --route */
+	CLI_ONLY,  /* --config, --check, --help, --version */
 };
+
+enum type { T_STR, T_INT, T_SIZE, T_LL, T_BOOL, T_FN };
+
+struct opt;
+typedef int (*set_fn)(struct config *c, const struct opt *o, const char *arg, const char **why);
+
+struct opt {
+	const char *name;
+	char shortname;
+	const char *arg;   /* its argument's name in --help, NULL: a flag */
+	enum scope scope;
+	enum type type;
+	size_t off;        /* T_STR..T_BOOL: where in struct config */
+	long long min, max;
+	set_fn set;        /* T_FN */
+	const char *group; /* --help heading, set on the first of each group */
+	const char *help;
+	const char *range; /* the "expected ..." of a refused number */
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+static int set_listen(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_cgi_prefix(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_text(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_log_format(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_route(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_backend(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_docroot(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_procs(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_index(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_fallback(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_env(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_cli(struct config *c, const struct opt *o, const char *a, const char **why);
+
+static const struct opt opts[] = {
+	{"route", 0, "PATTERN", START, T_FN, 0, 0, 0, set_route, "Routes (each takes the options below it)",
+	 "start a route: a prefix (/, /app/) or an extension (*.php, /blog/*.php)", NULL},
+	{"cgi-dir", 0, "DIR", PER_ROUTE, T_FN, 0, 0, 0, set_backend, NULL,
+	 "run the CGI programs in DIR (through h2cgi-cgi)", NULL},
+	{"spawn", 0, "CMD", PER_ROUTE, T_FN, 0, 0, 0, set_backend, NULL,
+	 "start --procs copies of a FastCGI program and supervise them", NULL},
+	{"fastcgi", 0, "ADDR", PER_ROUTE, T_FN, 0, 0, 0, set_backend, NULL,
+	 "a FastCGI server at unix:PATH or HOST:PORT", NULL},
+	{"static", 0, "DIR", PER_ROUTE, T_FN, 0, 0, 0, set_backend, NULL,
+	 "serve the files in DIR (GET and HEAD)", NULL},
+	{"docroot", 0, "DIR", PER_ROUTE, T_FN, 0, 0, 0, set_docroot, NULL,
+	 "DOCUMENT_ROOT; where --spawn/--fastcgi scripts are found", NULL},
+	{"procs", 0, "N", PER_ROUTE, T_FN, 0, 1, 1024, set_procs, NULL,
+	 "backend processes (outside a route: the default, 4)", "1..1024"},
+	{"index", 0, "NAME...", PER_ROUTE, T_FN, 0, 0, 0, set_index, NULL,
+	 "index files of directories (default index.html)", NULL},
+	{"fallback", 0, "URI", PER_ROUTE, T_FN, 0, 0, 0, set_fallback, NULL,
+	 "where paths that name no file go (a front controller)", NULL},
+	{"env", 0, "NAME=VALUE", PER_ROUTE, T_FN, 0, 0, 0, set_env, NULL,
+	 "a variable for the route's scripts", NULL},
+	{"pass-env", 0, "NAME", PER_ROUTE, T_FN, 0, 0, 0, set_env, NULL,
+	 "pass h2cgi's own variable NAME to the route's scripts", NULL},
+	{"cgi-prefix", 0, "PREFIX", GLOBAL, T_FN, OFF(cgi_prefix), 0, 0, set_cgi_prefix, NULL,
+	 "without --route: the URL prefix of --cgi-dir (/cgi-bin/)", NULL},
+	{"cgi-runner", 0, "PATH", GLOBAL, T_STR, OFF(cgi_runner), 0, 0, NULL, NULL,
+	 "the CGI runner program", NULL},
+
+	{"listen", 'l', "ADDR:PORT", GLOBAL, T_FN, 0, 0, 0, set_listen, "Listening and TLS",
+	 "listen there ([::]:8443); repeat for more", NULL},
+	{"inetd", 0, NULL, GLOBAL, T_BOOL, OFF(inetd), 0, 0, NULL, NULL,
+	 "serve one connection on fd 0 (inetd, ucspi-tcp)", NULL},
+	{"cleartext", 0, NULL, GLOBAL, T_BOOL, OFF(cleartext), 0, 0, NULL, NULL,
+	 "no TLS: h2c and HTTP/1.1", NULL},
+	{"cert", 0, "FILE", GLOBAL, T_STR, OFF(cert), 0, 0, NULL, NULL, "certificate chain (PEM)", NULL},
+	{"key", 0, "FILE", GLOBAL, T_STR, OFF(key), 0, 0, NULL, NULL, "private key (PEM)", NULL},
+	{"tls-priority", 0, "STRING", GLOBAL, T_STR, OFF(tls_priority), 0, 0, NULL, NULL,
+	 "GnuTLS priority string", NULL},
+	{"alt-svc", 0, "VALUE", GLOBAL, T_FN, OFF(alt_svc), 0, 0, set_text, NULL,
+	 "Alt-Svc on HTTP/1.1 responses", NULL},
+
+	{"max-body", 0, "BYTES", GLOBAL, T_LL, OFF(max_body), 0, LLONG_MAX / 2, NULL, "Limits",
+	 "largest request body (1g)", "a size such as 10m"},
+	{"stream-buffer", 0, "BYTES", GLOBAL, T_SIZE, OFF(stream_buffer), 16384, 16 << 20, NULL, NULL,
+	 "response buffer per stream (64k)", "16k..16m"},
+	{"max-header-block", 0, "BYTES", GLOBAL, T_SIZE, OFF(max_header_block), 1024, 1 << 20, NULL,
+	 NULL, "largest CGI response header block (64k)", "1k..1m"},
+	{"max-concurrent-streams", 0, "N", GLOBAL, T_INT, OFF(max_streams), 1, 10000, NULL, NULL,
+	 "streams per connection (100)", "1..10000"},
+	/* RFC 9113 §6.9.2: at most 2^31-1 */
+	{"initial-window-size", 0, "BYTES", GLOBAL, T_SIZE, OFF(window), 1024, 1 << 30, NULL, NULL,
+	 "request body in flight per stream (256k)", "1k..1g"},
+	{"connection-window-size", 0, "BYTES", GLOBAL, T_SIZE, OFF(conn_window), 65535, 1 << 30, NULL,
+	 NULL, "request body in flight per connection (4m)", "65535..1g"},
+	/* RFC 9113 §6.5.2: 2^14..2^24-1 */
+	{"max-frame-size", 0, "BYTES", GLOBAL, T_SIZE, OFF(max_frame), 16384, 16777215, NULL, NULL,
+	 "SETTINGS_MAX_FRAME_SIZE (16384)", "16384..16777215"},
+	{"max-header-list-size", 0, "BYTES", GLOBAL, T_SIZE, OFF(max_header_list), 1024, 16 << 20,
+	 NULL, NULL, "largest request header block (64k)", "1k..16m"},
+	{"queue", 0, "N", GLOBAL, T_INT, OFF(queue_max), 0, 1000000, NULL, NULL,
+	 "requests waiting for a busy pool (1024)", "0..1000000"},
+
+	{"script-timeout", 0, "SEC", GLOBAL, T_INT, OFF(script_timeout), 1, 86400, NULL, "Timeouts",
+	 "a CGI script's run time (60)", "1..86400 seconds"},
+	{"queue-timeout", 0, "SEC", GLOBAL, T_INT, OFF(queue_timeout), 1, 3600, NULL, NULL,
+	 "longest wait for a busy pool (30)", "1..3600 seconds"},
+	{"grace", 0, "SEC", GLOBAL, T_INT, OFF(grace), 0, 86400, NULL, NULL,
+	 "time streams get after SIGTERM (10)", "0..86400 seconds"},
+	{"idle-timeout", 0, "SEC", GLOBAL, T_INT, OFF(idle_timeout), 1, 86400, NULL, NULL,
+	 "a connection without streams (60)", "1..86400 seconds"},
+	{"header-timeout", 0, "SEC", GLOBAL, T_INT, OFF(header_timeout), 1, 3600, NULL, NULL,
+	 "handshake, request head, a frame (10)", "1..3600 seconds"},
+	{"send-timeout", 0, "SEC", GLOBAL, T_INT, OFF(send_timeout), 1, 86400, NULL, NULL,
+	 "a response waiting for its client (60)", "1..86400 seconds"},
+
+	{"access-log", 0, "FILE", GLOBAL, T_STR, OFF(access_log), 0, 0, NULL, "Logs",
+	 "access log file (- for stdout)", NULL},
+	{"access-log-format", 0, "FORMAT", GLOBAL, T_FN, 0, 0, 0, set_log_format, NULL,
+	 "combined (default) or json", NULL},
+	{"error-log", 0, "FILE", GLOBAL, T_STR, OFF(error_log), 0, 0, NULL, NULL,
+	 "error log file (stderr)", NULL},
+	{"server-header", 0, "VALUE", GLOBAL, T_FN, OFF(server_header), 0, 0, set_text, NULL,
+	 "send Server: VALUE (none by default)", NULL},
+	{"verbose", 'v', NULL, GLOBAL, T_BOOL, OFF(verbose), 0, 0, NULL, NULL,
+	 "log every connection's end", NULL},
+
+	{"workers", 0, "N", GLOBAL, T_INT, OFF(workers), 1, 64, NULL, "Processes and privileges",
+	 "event-loop processes (1)", "1..64"},
+	{"user", 0, "USER", GLOBAL, T_STR, OFF(user), 0, 0, NULL, NULL,
+	 "run as USER after start-up", NULL},
+	{"group", 0, "GROUP", GLOBAL, T_STR, OFF(group), 0, 0, NULL, NULL,
+	 "and as GROUP (with --user)", NULL},
+	{"allow-root-backends", 0, NULL, GLOBAL, T_BOOL, OFF(allow_root_backends), 0, 0, NULL, NULL,
+	 "let backends run as root", NULL},
+
+	{"config", 0, "FILE", CLI_ONLY, T_FN, 0, 0, 0, set_cli, "Other",
+	 "read options from FILE (h2cgi.conf(5))", NULL},
+	{"check", 0, NULL, CLI_ONLY, T_FN, 0, 0, 0, set_cli, NULL,
+	 "print the configuration understood, and exit", NULL},
+	{"help", 'h', NULL, CLI_ONLY, T_FN, 0, 0, 0, set_cli, NULL, "this text", NULL},
+	{"version", 'V', NULL, CLI_ONLY, T_FN, 0, 0, 0, set_cli, NULL, "the version", NULL},
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+const char *config_kind_name(enum backend_kind k)
+{
+	static const char *const names[] = {"none", "cgi-dir", "spawn", "fastcgi", "static"};
+	return names[k];
+}
 
 void config_usage(void)
 {
-	fputs("usage: h2cgi [--listen ADDR:PORT]... | --inetd] [--cleartext | --cert FILE --key FILE]\n"
-	      "             [--cgi-dir DIR [--cgi-prefix /cgi-bin/]]\n"
-	      "             [--spawn 'CMD ARGS' | --fastcgi unix:PATH|HOST:PORT] [--procs N]\n"
-	      "             [--docroot DIR] [--access-log FILE|-] [--script-timeout SEC]\n"
-	      "             [--max-body BYTES] [--stream-buffer BYTES] [--max-header-block BYTES]\n"
-	      "             [--max-concurrent-streams N] [--initial-window-size BYTES]\n"
-	      "             [--connection-window-size BYTES] [--max-frame-size BYTES]\n"
-	      "             [--max-header-list-size BYTES] [--queue N] [--queue-timeout SEC]\n"
-	      "             [--grace SEC] [--idle-timeout SEC] [--header-timeout SEC]\n"
-	      "             [--send-timeout SEC]\n"
-	      "             [--error-log FILE] [--tls-priority STRING] [--cgi-runner PATH]\n"
-	      "             [--user USER [--group GROUP]] [--allow-root-backends]\n"
-	      "             [--alt-svc VALUE] [--workers N]\n"
-	      "             [--verbose] [--help] [--version]\n"
-	      "See h2cgi(8).\n",
+	fputs("usage: h2cgi [OPTION]... [--route PATTERN BACKEND [ROUTE OPTION]...]...\n"
+	      "       h2cgi --config FILE [--check]\n"
+	      "BACKEND is --cgi-dir DIR, --spawn CMD, --fastcgi ADDR or --static DIR.\n"
+	      "h2cgi --help lists the options; see h2cgi(8) and h2cgi.conf(5).\n",
 	      stderr);
+}
+
+static void help(void)
+{
+	printf("usage: h2cgi [OPTION]... [--route PATTERN BACKEND [ROUTE OPTION]...]...\n"
+	       "Serves CGI and FastCGI applications and static files over HTTP/2.\n"
+	       "Without --route, --cgi-dir serves --cgi-prefix and --spawn/--fastcgi the rest.\n");
+	for (size_t i = 0; i < NOPTS; i++) {
+		char left[48];
+		if (opts[i].group)
+			printf("\n%s:\n", opts[i].group);
+		snprintf(left, sizeof(left), "%s%c%s--%s%s%s", opts[i].shortname ? "-" : "",
+			 opts[i].shortname ? opts[i].shortname : ' ', opts[i].shortname ? "," : " ",
+			 opts[i].name, opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
+		printf("  %-32s %s\n", opts[i].shortname ? left : left + 2, opts[i].help);
+	}
+	printf("\nSee h2cgi(8) and h2cgi.conf(5).\n");
 }
 
 /* Parses a size with an optional k/m/g suffix (powers of 1024). */
@@ -89,7 +206,7 @@ static int parse_size(const char *s, long long min, long long max, long long *ou
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || v < 0)
+	if (errno || end == s || v < 0 || s[0] == '-' || s[0] == '+' || s[0] == ' ')
 		return -1;
 	switch (*end) {
 	case 'k': case 'K': v *= 1024; end++; break;
@@ -103,11 +220,21 @@ static int parse_size(const char *s, long long min, long long max, long long *ou
 	return 0;
 }
 
-static int bad(const char *opt, const char *arg, const char *why)
+__attribute__((format(printf, 3, 4))) static void problem(struct config *c,
+							  const struct source *src,
+							  const char *fmt, ...)
 {
-	fprintf(stderr, "h2cgi: invalid %s '%s': %s\n", opt, arg, why);
-	config_usage();
-	return 64;
+	va_list ap;
+
+	if (src && src->file)
+		fprintf(c->err, "%s:%d: ", src->file, src->line);
+	else
+		fputs("h2cgi: ", c->err);
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->err);
+	c->errors++;
 }
 
 int config_check_port(const char *spec, unsigned min_port, const char **why)
@@ -133,15 +260,392 @@ int config_check_port(const char *spec, unsigned min_port, const char **why)
 	return 0;
 }
 
-int config_parse(struct config *c, int argc, char **argv)
+static const char *keep(struct config *c, const char *s, size_t n)
 {
-	const char *why;
-	long long v;
-	int ch;
+	if (c->nstrings == c->strings_cap) {
+		size_t cap = c->strings_cap * 2 + 16;
+		char **p = realloc(c->strings, cap * sizeof(*p));
+		if (p == NULL)
+			return NULL;
+		c->strings = p;
+		c->strings_cap = cap;
+	}
+	char *d = strndup(s, n);
+	if (d != NULL)
+		c->strings[c->nstrings++] = d;
+	return d;
+}
 
+static int set_listen(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	/* the command line's listeners replace the file's */
+	if (c->from_cli && !c->cli_listen) {
+		c->nlisten = 0;
+		c->cli_listen = true;
+	}
+	if (c->nlisten == CONFIG_MAX_LISTEN) {
+		*why = "too many listeners";
+		return -1;
+	}
+	if (config_check_port(a, 0, why) < 0)
+		return -1;
+	c->listen[c->nlisten++] = a;
+	c->listen_given = true;
+	return 0;
+}
+
+static int set_cgi_prefix(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	if (a[0] != '/' || a[strlen(a) - 1] != '/') {
+		*why = "must start and end with '/'";
+		return -1;
+	}
+	c->cgi_prefix = a;
+	return 0;
+}
+
+/* A header value: no control characters (they would split the field). */
+static int set_text(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	for (const char *p = a; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			*why = "control character";
+			return -1;
+		}
+	*(const char **)((char *)c + o->off) = a;
+	return 0;
+}
+
+static int set_log_format(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	if (strcmp(a, "combined") != 0 && strcmp(a, "json") != 0) {
+		*why = "expected combined or json";
+		return -1;
+	}
+	c->access_log_format = a;
+	return 0;
+}
+
+static int set_route(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	struct route_rule r;
+
+	if (c->nroutes == CONFIG_MAX_ROUTES) {
+		*why = "too many routes";
+		return -1;
+	}
+	if (route_rule_parse(&r, a, why) < 0)
+		return -1;
+	route_rule_free(&r);
+	c->cur = &c->routes[c->nroutes++];
+	memset(c->cur, 0, sizeof(*c->cur));
+	c->cur->pattern = a;
+	c->cur->file = c->src_file;
+	c->cur->line = c->src_line;
+	return 0;
+}
+
+/* Per-route options outside any --route: today's meaning (a CGI directory
+ * at --cgi-prefix, an application at "/"). */
+static struct config_route *route_for(struct config *c, const char *name)
+{
+	if (c->cur)
+		return c->cur;
+	return strcmp(name, "cgi-dir") == 0 ? &c->legacy_cgi : &c->legacy_app;
+}
+
+static int set_backend(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	struct config_route *r = route_for(c, o->name);
+	enum backend_kind k = strcmp(o->name, "cgi-dir") == 0 ? BACKEND_CGI
+			      : strcmp(o->name, "spawn") == 0 ? BACKEND_SPAWN
+			      : strcmp(o->name, "fastcgi") == 0 ? BACKEND_FASTCGI
+							       : BACKEND_STATIC;
+
+	if (k == BACKEND_FASTCGI && strncmp(a, "unix:", 5) != 0 && config_check_port(a, 1, why) < 0)
+		return -1;
+	if (a[0] == '\0') {
+		*why = "empty";
+		return -1;
+	}
+	if (r->kind != BACKEND_NONE && r->kind != k) {
+		*why = c->cur ? "a route has one backend: --cgi-dir, --spawn, --fastcgi or --static"
+			      : (r->kind == BACKEND_STATIC || k == BACKEND_STATIC)
+				? "--static beside --spawn/--fastcgi needs --route"
+				: "--spawn and --fastcgi exclude each other";
+		return -1;
+	}
+	r->kind = k;
+	r->backend = a;
+	return 0;
+}
+
+static int set_docroot(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	if (c->cur == NULL)
+		c->legacy_cgi.docroot = a;
+	route_for(c, o->name)->docroot = a;
+	return 0;
+}
+
+static int set_procs(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	long long v;
+
+	if (parse_size(a, o->min, o->max, &v) < 0) {
+		*why = "expected 1..1024";
+		return -1;
+	}
+	if (c->cur)
+		c->cur->procs = (int)v;
+	else
+		c->procs = (int)v;
+	return 0;
+}
+
+static int set_index(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	struct config_route *r = route_for(c, o->name);
+
+	/* names separated by spaces or commas; each given value adds */
+	for (const char *p = a; *p;) {
+		p += strspn(p, " ,");
+		size_t n = strcspn(p, " ,");
+		if (n == 0)
+			break;
+		if (memchr(p, '/', n) || (n <= 2 && p[0] == '.')) {
+			*why = "an index is a file name";
+			return -1;
+		}
+		if (r->nindex == CONFIG_MAX_INDEX) {
+			*why = "at most 8 index names";
+			return -1;
+		}
+		const char *name = keep(c, p, n);
+		if (name == NULL) {
+			*why = "out of memory";
+			return -1;
+		}
+		r->index[r->nindex++] = name;
+		p += n;
+	}
+	return 0;
+}
+
+static int set_fallback(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	if (a[0] != '/' || a[1] == '/') {
+		*why = "a fallback is a local path such as /index.php";
+		return -1;
+	}
+	route_for(c, o->name)->fallback = a;
+	return 0;
+}
+
+static int set_env(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	bool pass = strcmp(o->name, "pass-env") == 0;
+	size_t n = strcspn(a, "=");
+
+	if (n == 0 || (pass ? a[n] != '\0' : a[n] != '=')) {
+		*why = pass ? "expected a variable NAME" : "expected NAME=VALUE";
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!((a[i] >= 'A' && a[i] <= 'Z') || (a[i] >= 'a' && a[i] <= 'z') || a[i] == '_' ||
+		      (i > 0 && a[i] >= '0' && a[i] <= '9'))) {
+			*why = "a variable name holds letters, digits and '_'";
+			return -1;
+		}
+	struct config_route *targets[2] = {route_for(c, o->name), NULL};
+	if (c->cur == NULL)
+		targets[1] = &c->legacy_cgi; /* without routes: every backend */
+	for (int t = 0; t < 2 && targets[t]; t++) {
+		struct config_route *r = targets[t];
+		size_t *cnt = pass ? &r->npass : &r->nenv;
+		if (*cnt == CONFIG_MAX_ENV) {
+			*why = "at most 32 per route";
+			return -1;
+		}
+		(pass ? r->pass_env : r->env)[(*cnt)++] = a;
+	}
+	return 0;
+}
+
+static int set_cli(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	*why = "only on the command line";
+	return -1;
+}
+
+/* Applies option o with argument a (NULL for flags). */
+static void apply(struct config *c, const struct opt *o, const char *a, const struct source *src)
+{
+	const char *why = NULL;
+	long long v;
+	void *field = (char *)c + o->off;
+	int rc = 0;
+
+	c->src_file = src->file;
+	c->src_line = src->line;
+	/* --procs outside a route is every route's default */
+	if (o->scope == PER_ROUTE && c->cur == NULL && c->nroutes > 0 && o->set != set_procs) {
+		problem(c, src, "%s%s belongs to a route: put it after --route", src->file ? "" : "--",
+			o->name);
+		return;
+	}
+	switch (o->type) {
+	case T_STR: *(const char **)field = a; break;
+	case T_BOOL: *(bool *)field = true; break;
+	case T_INT: case T_SIZE: case T_LL:
+		if (parse_size(a, o->min, o->max, &v) < 0) {
+			why = o->range;
+			rc = -1;
+			break;
+		}
+		if (o->type == T_INT)
+			*(int *)field = (int)v;
+		else if (o->type == T_SIZE)
+			*(size_t *)field = (size_t)v;
+		else
+			*(long long *)field = v;
+		break;
+	case T_FN: rc = o->set(c, o, a, &why); break;
+	}
+	if (rc == 0)
+		return;
+	if (o->type != T_FN && why)
+		problem(c, src, "invalid %s%s '%s': expected %s", src->file ? "" : "--", o->name, a, why);
+	else
+		problem(c, src, "invalid %s%s '%s': %s", src->file ? "" : "--", o->name, a ? a : "", why);
+}
+
+static const struct opt *find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+/* Splits a line into words: blanks separate, double quotes group (with \"
+ * and \\ inside), '#' outside quotes starts a comment. Returns the number
+ * of words (at most max), or -1 with *why. Words are written into line. */
+static int words(char *line, char **w, int max, const char **why)
+{
+	int n = 0;
+	char *p = line;
+
+	for (;;) {
+		p += strspn(p, " \t\r");
+		if (*p == '\0' || *p == '#')
+			return n;
+		if (n == max) {
+			*why = "too many values (put a value with spaces in double quotes)";
+			return -1;
+		}
+		char *out = p;
+		w[n++] = out;
+		bool quoted = false;
+		for (;;) {
+			char ch = *p;
+			if (ch == '\0' || (!quoted && (ch == ' ' || ch == '\t' || ch == '\r'))) {
+				if (quoted) {
+					*why = "unterminated double quote";
+					return -1;
+				}
+				break;
+			}
+			p++;
+			if (ch == '"') {
+				quoted = !quoted;
+				continue;
+			}
+			if (quoted && ch == '\\' && (*p == '"' || *p == '\\'))
+				ch = *p++;
+			if ((unsigned char)ch < 0x20 && ch != '\t') {
+				*why = "control character";
+				return -1;
+			}
+			*out++ = ch;
+		}
+		bool end = *p == '\0';
+		*out = '\0'; /* may overwrite the blank at p: it is stepped over */
+		if (end)
+			return n;
+		p++;
+	}
+}
+
+/* Reads the --config file: "name value" per line. */
+static void load_file(struct config *c, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct source src = {path, 0};
+	char line[4096];
+
+	if (f == NULL) {
+		problem(c, NULL, "cannot read --config %s: %s", path, strerror(errno));
+		return;
+	}
+	c->cur = NULL;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		src.line++;
+		size_t len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			problem(c, &src, "line too long");
+			int ch;
+			while ((ch = fgetc(f)) != EOF && ch != '\n')
+				;
+			continue;
+		}
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		char *w[CONFIG_MAX_INDEX + 1];
+		const char *why;
+		int n = words(line, w, CONFIG_MAX_INDEX + 1, &why);
+		if (n < 0) {
+			problem(c, &src, "%s", why);
+			continue;
+		}
+		if (n == 0)
+			continue;
+		const struct opt *o = find(w[0], strlen(w[0]));
+		if (o == NULL || o->scope == CLI_ONLY) {
+			problem(c, &src, o ? "'%s' is for the command line" : "unknown option '%s'", w[0]);
+			continue;
+		}
+		bool many = strcmp(o->name, "index") == 0;
+		if (o->arg == NULL ? n != 1 : many ? n < 2 : n != 2) {
+			problem(c, &src, o->arg == NULL ? "%s takes no value"
+					 : n < 2	? "%s needs a value"
+							: "%s takes one value (put it in double quotes)",
+				o->name);
+			continue;
+		}
+		if (o->arg == NULL)
+			apply(c, o, NULL, &src);
+		for (int i = 1; i < n; i++) {
+			const char *v = keep(c, w[i], strlen(w[i]));
+			if (v == NULL) {
+				problem(c, &src, "out of memory");
+				break;
+			}
+			apply(c, o, v, &src);
+		}
+	}
+	if (ferror(f))
+		problem(c, NULL, "reading --config %s: %s", path, strerror(errno));
+	fclose(f);
+}
+
+static void defaults(struct config *c)
+{
 	memset(c, 0, sizeof(*c));
+	c->err = stderr;
 	c->cgi_prefix = "/cgi-bin/";
 	c->cgi_runner = LIBEXECDIR "/h2cgi-cgi";
+	c->access_log_format = "combined";
 	c->procs = 4;
 	c->workers = 1;
 	c->script_timeout = 60;
@@ -165,188 +669,240 @@ int config_parse(struct config *c, int argc, char **argv)
 	c->send_timeout = 60;
 	c->tls_priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:"
 			  "+AES-256-GCM:+CHACHA20-POLY1305:-RSA:-DHE-RSA";
+}
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "l:vhV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'l':
-			if (c->nlisten == CONFIG_MAX_LISTEN)
-				return bad("--listen", optarg, "too many listeners");
-			if (config_check_port(optarg, 0, &why) < 0)
-				return bad("--listen", optarg, why);
-			c->listen[c->nlisten++] = optarg;
-			c->listen_given = true;
-			break;
-		case O_INETD: c->inetd = true; break;
-		case O_CLEARTEXT: c->cleartext = true; break;
-		case O_WORKERS:
-			if (parse_size(optarg, 1, 64, &v))
-				return bad("--workers", optarg, "expected 1..64");
-			c->workers = (int)v;
-			break;
-		case O_ALT_SVC:
-			for (const char *p = optarg; *p; p++)
-				if ((unsigned char)*p < 0x20 || *p == 0x7f)
-					return bad("--alt-svc", optarg, "control character");
-			c->alt_svc = optarg;
-			break;
-		case O_USER: c->user = optarg; break;
-		case O_GROUP: c->group = optarg; break;
-		case O_ALLOW_ROOT: c->allow_root_backends = true; break;
-		case O_CERT: c->cert = optarg; break;
-		case O_KEY: c->key = optarg; break;
-		case O_TLS_PRIORITY: c->tls_priority = optarg; break;
-		case O_CGI_DIR: c->cgi_dir = optarg; break;
-		case O_CGI_PREFIX:
-			if (optarg[0] != '/' || optarg[strlen(optarg) - 1] != '/')
-				return bad("--cgi-prefix", optarg, "must start and end with '/'");
-			c->cgi_prefix = optarg;
-			break;
-		case O_CGI_RUNNER: c->cgi_runner = optarg; break;
-		case O_SPAWN: c->spawn = optarg; break;
-		case O_FASTCGI:
-			if (strncmp(optarg, "unix:", 5) != 0 && config_check_port(optarg, 1, &why) < 0)
-				return bad("--fastcgi", optarg, why);
-			c->fastcgi = optarg;
-			break;
-		case O_DOCROOT: c->docroot = optarg; break;
-		case O_ACCESS_LOG: c->access_log = optarg; break;
-		case O_PROCS:
-			if (parse_size(optarg, 1, 1024, &v))
-				return bad("--procs", optarg, "expected 1..1024");
-			c->procs = (int)v;
-			break;
-		case O_SCRIPT_TIMEOUT:
-			if (parse_size(optarg, 1, 86400, &v))
-				return bad("--script-timeout", optarg, "expected 1..86400 seconds");
-			c->script_timeout = (int)v;
-			break;
-		case O_MAX_BODY:
-			if (parse_size(optarg, 0, LLONG_MAX / 2, &v))
-				return bad("--max-body", optarg, "expected a size such as 10m");
-			c->max_body = v;
-			break;
-		case O_STREAM_BUFFER:
-			if (parse_size(optarg, 16384, 16 * 1024 * 1024, &v))
-				return bad("--stream-buffer", optarg, "expected 16k..16m");
-			c->stream_buffer = (size_t)v;
-			break;
-		case O_MAX_HEADER:
-			if (parse_size(optarg, 1024, 1024 * 1024, &v))
-				return bad("--max-header-block", optarg, "expected 1k..1m");
-			c->max_header_block = (size_t)v;
-			break;
-		case O_MAX_STREAMS:
-			if (parse_size(optarg, 1, 10000, &v))
-				return bad("--max-concurrent-streams", optarg, "expected 1..10000");
-			c->max_streams = (int)v;
-			break;
-		case O_WINDOW:
-			/* RFC 9113 §6.9.2: at most 2^31-1 */
-			if (parse_size(optarg, 1024, 1LL << 30, &v))
-				return bad("--initial-window-size", optarg, "expected 1k..1g");
-			c->window = (size_t)v;
-			break;
-		case O_CONN_WINDOW:
-			if (parse_size(optarg, 65535, 1LL << 30, &v))
-				return bad("--connection-window-size", optarg, "expected 65535..1g");
-			c->conn_window = (size_t)v;
-			break;
-		case O_MAX_FRAME:
-			/* RFC 9113 §6.5.2: 2^14..2^24-1 */
-			if (parse_size(optarg, 16384, 16777215, &v))
-				return bad("--max-frame-size", optarg, "expected 16384..16777215");
-			c->max_frame = (size_t)v;
-			break;
-		case O_MAX_HEADER_LIST:
-			if (parse_size(optarg, 1024, 16 * 1024 * 1024, &v))
-				return bad("--max-header-list-size", optarg, "expected 1k..16m");
-			c->max_header_list = (size_t)v;
-			break;
-		case O_QUEUE:
-			if (parse_size(optarg, 0, 1000000, &v))
-				return bad("--queue", optarg, "expected 0..1000000");
-			c->queue_max = (int)v;
-			break;
-		case O_QUEUE_TIMEOUT:
-			if (parse_size(optarg, 1, 3600, &v))
-				return bad("--queue-timeout", optarg, "expected 1..3600 seconds");
-			c->queue_timeout = (int)v;
-			break;
-		case O_GRACE:
-			if (parse_size(optarg, 0, 86400, &v))
-				return bad("--grace", optarg, "expected 0..86400 seconds");
-			c->grace = (int)v;
-			break;
-		case O_IDLE_TIMEOUT:
-			if (parse_size(optarg, 1, 86400, &v))
-				return bad("--idle-timeout", optarg, "expected 1..86400 seconds");
-			c->idle_timeout = (int)v;
-			break;
-		case O_HEADER_TIMEOUT:
-			if (parse_size(optarg, 1, 3600, &v))
-				return bad("--header-timeout", optarg, "expected 1..3600 seconds");
-			c->header_timeout = (int)v;
-			break;
-		case O_SEND_TIMEOUT:
-			if (parse_size(optarg, 1, 86400, &v))
-				return bad("--send-timeout", optarg, "expected 1..86400 seconds");
-			c->send_timeout = (int)v;
-			break;
-		case O_ERROR_LOG: c->error_log = optarg; break;
-		case 'v': c->verbose = true; break;
-		case 'h':
-			config_usage();
-			return -1;
-		case 'V':
-			printf("h2cgi %s\n", PACKAGE_VERSION);
-			return -1;
-		default:
-			config_usage();
-			return 64;
+/* Without --route: a CGI route at --cgi-prefix and an application at "/",
+ * as before routes existed. */
+static void legacy_routes(struct config *c)
+{
+	c->legacy = true;
+	if (c->legacy_cgi.kind == BACKEND_CGI) {
+		c->routes[c->nroutes] = c->legacy_cgi;
+		c->routes[c->nroutes].pattern = c->cgi_prefix;
+		c->nroutes++;
+	}
+	if (c->legacy_app.kind != BACKEND_NONE) {
+		c->routes[c->nroutes] = c->legacy_app;
+		c->routes[c->nroutes].pattern = "/";
+		c->nroutes++;
+	}
+}
+
+/* An interpreter run on every file under a docroot executes uploads and
+ * text files as code (php-cgi does): it needs an extension route. */
+static bool interpreter(const char *cmd)
+{
+	static const char *const names[] = {"php", "perl", "python", "ruby", "node", "bash", "sh"};
+	const char *w = cmd + strspn(cmd, " \t");
+	size_t n = strcspn(w, " \t");
+	const char *base = w;
+
+	for (const char *p = w; p < w + n; p++)
+		if (*p == '/')
+			base = p + 1;
+	n -= (size_t)(base - w);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t l = strlen(names[i]);
+		if (n >= l && strncmp(base, names[i], l) == 0 &&
+		    (n == l || base[l] == '-' || (base[l] >= '0' && base[l] <= '9')))
+			return true;
+	}
+	return false;
+}
+
+static void check_routes(struct config *c)
+{
+	for (size_t i = 0; i < c->nroutes; i++) {
+		struct config_route *r = &c->routes[i];
+		struct source src = {r->file, r->line};
+		struct route_rule rule;
+		const char *why;
+		if (route_rule_parse(&rule, r->pattern, &why) < 0) {
+			problem(c, &src, "route %s: %s", r->pattern, why);
+			continue;
 		}
+		for (size_t j = 0; j < i; j++) {
+			struct route_rule other;
+			if (route_rule_parse(&other, c->routes[j].pattern, &why) < 0)
+				continue;
+			if (strcmp(other.prefix, rule.prefix) == 0 &&
+			    (other.ext == NULL) == (rule.ext == NULL) &&
+			    (other.ext == NULL || strcmp(other.ext, rule.ext) == 0))
+				problem(c, &src, "route %s: the same as route %s", r->pattern,
+					c->routes[j].pattern);
+			route_rule_free(&other);
+		}
+		if (r->kind == BACKEND_NONE)
+			problem(c, &src, "route %s has no backend: give --cgi-dir, --spawn, --fastcgi "
+					 "or --static", r->pattern);
+		if (rule.ext && r->kind != BACKEND_CGI && r->kind != BACKEND_STATIC && r->docroot == NULL)
+			problem(c, &src, "route %s needs --docroot: h2cgi runs only files that exist "
+					 "there", r->pattern);
+		if (r->kind == BACKEND_SPAWN && !rule.ext && r->docroot && interpreter(r->backend))
+			problem(c, &src, "route %s: '%s' would run every file under --docroot %s as a "
+					 "script (uploads, text files): give it an extension route such as "
+					 "--route '*.php'", r->pattern, r->backend, r->docroot);
+		if (r->kind == BACKEND_STATIC && rule.ext)
+			problem(c, &src, "route %s: --static takes a prefix route", r->pattern);
+		if ((r->nindex || r->fallback) && r->kind != BACKEND_STATIC && r->kind != BACKEND_CGI &&
+		    r->docroot == NULL)
+			problem(c, &src, "route %s: --index and --fallback look for files: give --docroot",
+				r->pattern);
+		route_rule_free(&rule);
 	}
-	if (optind < argc) {
-		fprintf(stderr, "h2cgi: unexpected argument '%s'\n", argv[optind]);
+}
+
+int config_parse(struct config *c, int argc, char **argv)
+{
+	const char *file = NULL;
+	bool want_help = false, want_version = false;
+	struct source cli = {NULL, 0};
+
+	defaults(c);
+	/* first the file (wherever --config stands), then the command line */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			file = argv[i] + 9;
+	}
+	if (file) {
+		c->config_file = file;
+		load_file(c, file);
+	}
+	c->cur = NULL;
+	c->from_cli = true;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		const struct opt *o = NULL;
+		if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
+			size_t n = strcspn(a + 2, "=");
+			o = find(a + 2, n);
+			if (a[2 + n] == '=')
+				val = a + 3 + n;
+		} else if (a[0] == '-' && a[1] != '\0' && a[1] != '-' && a[2] == '\0') {
+			for (size_t k = 0; k < NOPTS; k++)
+				if (opts[k].shortname == a[1])
+					o = &opts[k];
+		} else {
+			problem(c, NULL, "unexpected argument '%s'", a);
+			continue;
+		}
+		if (o == NULL) {
+			problem(c, NULL, "unknown option '%s'", a);
+			continue;
+		}
+		if (o->arg && val == NULL) {
+			if (i + 1 == argc) {
+				problem(c, NULL, "--%s needs a value (%s)", o->name, o->arg);
+				continue;
+			}
+			val = argv[++i];
+		} else if (!o->arg && val) {
+			problem(c, NULL, "--%s takes no value", o->name);
+			continue;
+		}
+		if (o->scope == CLI_ONLY) {
+			if (strcmp(o->name, "check") == 0)
+				c->check = true;
+			else if (strcmp(o->name, "help") == 0)
+				want_help = true;
+			else if (strcmp(o->name, "version") == 0)
+				want_version = true;
+			continue;
+		}
+		apply(c, o, val, &cli);
+	}
+	if (want_help) {
+		help();
+		return -1;
+	}
+	if (want_version) {
+		printf("h2cgi %s\n", PACKAGE_VERSION);
+		return -1;
+	}
+	if (c->errors) {
 		config_usage();
 		return 64;
 	}
-	if (c->spawn && c->fastcgi) {
-		fprintf(stderr, "h2cgi: --spawn and --fastcgi exclude each other\n");
-		config_usage();
-		return 64;
-	}
-	if (!c->spawn && !c->fastcgi && !c->cgi_dir) {
-		fprintf(stderr, "h2cgi: nothing to serve: give --cgi-dir, --spawn or --fastcgi\n");
-		config_usage();
-		return 64;
-	}
-	if (c->group && !c->user) {
-		fprintf(stderr, "h2cgi: --group needs --user\n");
-		config_usage();
-		return 64;
-	}
-	if (c->cleartext && c->cert) {
-		fprintf(stderr, "h2cgi: --cleartext serves without TLS: no --cert/--key\n");
-		config_usage();
-		return 64;
-	}
-	if ((c->cert == NULL) != (c->key == NULL)) {
-		fprintf(stderr, "h2cgi: --cert and --key go together\n");
-		config_usage();
-		return 64;
-	}
-	if (c->inetd && c->workers > 1) {
-		fprintf(stderr, "h2cgi: --inetd serves one connection: no --workers\n");
-		config_usage();
-		return 64;
-	}
-	if (c->inetd && c->listen_given) {
-		fprintf(stderr, "h2cgi: --inetd serves the connection on fd 0: no --listen\n");
+	if (c->nroutes == 0)
+		legacy_routes(c);
+	else if (c->legacy_cgi.kind || c->legacy_app.kind)
+		problem(c, NULL, "with --route, every backend belongs to a route: put --%s after one",
+			config_kind_name(c->legacy_cgi.kind ? c->legacy_cgi.kind : c->legacy_app.kind));
+	if (c->nroutes == 0)
+		problem(c, NULL, "nothing to serve: give --route, --cgi-dir, --spawn, --fastcgi or --static");
+	check_routes(c);
+	if (c->group && !c->user)
+		problem(c, NULL, "--group needs --user");
+	if (c->cleartext && c->cert)
+		problem(c, NULL, "--cleartext serves without TLS: no --cert/--key");
+	if ((c->cert == NULL) != (c->key == NULL))
+		problem(c, NULL, "--cert and --key go together");
+	if (c->inetd && c->workers > 1)
+		problem(c, NULL, "--inetd serves one connection: no --workers");
+	if (c->inetd && c->listen_given)
+		problem(c, NULL, "--inetd serves the connection on fd 0: no --listen");
+	if (c->errors) {
 		config_usage();
 		return 64;
 	}
 	if (c->nlisten == 0 && !c->inetd)
 		c->listen[c->nlisten++] = "[::]:8443";
 	return 0;
+}
+
+void config_free(struct config *c)
+{
+	for (size_t i = 0; i < c->nstrings; i++)
+		free(c->strings[i]);
+	free(c->strings);
+	c->strings = NULL;
+	c->nstrings = c->strings_cap = 0;
+}
+
+void config_print(const struct config *c, FILE *out)
+{
+	struct route_rule rules[CONFIG_MAX_ROUTES];
+	size_t order[CONFIG_MAX_ROUTES];
+	const char *why;
+
+	fprintf(out, "# h2cgi %s: the configuration%s%s, as understood\n", PACKAGE_VERSION,
+		c->config_file ? " of " : "", c->config_file ? c->config_file : "");
+	if (c->inetd)
+		fprintf(out, "inetd\n");
+	for (size_t i = 0; i < c->nlisten; i++)
+		fprintf(out, "listen %s\n", c->listen[i]);
+	fprintf(out, "# %s; %d worker%s\n", c->cleartext ? "cleartext (h2c, HTTP/1.1)"
+				       : c->cert ? "TLS"
+						 : "TLS with a self-signed certificate",
+		c->workers, c->workers == 1 ? "" : "s");
+	for (size_t i = 0; i < c->nroutes; i++)
+		if (route_rule_parse(&rules[i], c->routes[i].pattern, &why) < 0)
+			return;
+	route_order(rules, c->nroutes, order);
+	fprintf(out, "# routes, in the order they are tried:\n");
+	for (size_t k = 0; k < c->nroutes; k++) {
+		const struct config_route *r = &c->routes[order[k]];
+		fprintf(out, "route %s\n    %s \"%s\"\n", r->pattern, config_kind_name(r->kind),
+			r->backend);
+		if (r->kind == BACKEND_SPAWN || r->kind == BACKEND_CGI)
+			fprintf(out, "    procs %d\n", r->procs ? r->procs : c->procs);
+		if (r->docroot)
+			fprintf(out, "    docroot \"%s\"\n", r->docroot);
+		for (size_t j = 0; j < r->nindex; j++)
+			fprintf(out, "    index \"%s\"\n", r->index[j]);
+		if (r->kind == BACKEND_STATIC && r->nindex == 0)
+			fprintf(out, "    index index.html\n");
+		if (r->fallback)
+			fprintf(out, "    fallback \"%s\"\n", r->fallback);
+		for (size_t j = 0; j < r->nenv; j++)
+			fprintf(out, "    env \"%s\"\n", r->env[j]);
+		for (size_t j = 0; j < r->npass; j++)
+			fprintf(out, "    pass-env %s\n", r->pass_env[j]);
+	}
+	for (size_t i = 0; i < c->nroutes; i++)
+		route_rule_free(&rules[i]);
 }

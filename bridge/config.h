@@ -1,24 +1,56 @@
-/* config.h - command-line options, parsed once into a read-only struct. */
+/* config.h - options from the command line and the --config file, read
+ * through one table (config.c) into a read-only struct. */
 #ifndef H2CGI_CONFIG_H
 #define H2CGI_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define CONFIG_MAX_LISTEN 16
+#define CONFIG_MAX_ROUTES 64
+#define CONFIG_MAX_INDEX 8
+#define CONFIG_MAX_ENV 32
+
+enum backend_kind {
+	BACKEND_NONE,
+	BACKEND_CGI,     /* --cgi-dir: the CGI runner's pool */
+	BACKEND_SPAWN,   /* --spawn: a pool h2cgi starts */
+	BACKEND_FASTCGI, /* --fastcgi: a server someone else runs */
+	BACKEND_STATIC,  /* --static: files served by h2cgi itself */
+};
+
+/* One --route and the per-route options that followed it. */
+struct config_route {
+	/* "/", "/app/", "*.php", or an extension under a prefix */
+	const char *pattern;
+	enum backend_kind kind;
+	const char *backend;      /* directory, command or address (by kind) */
+	const char *docroot;      /* --docroot, or NULL */
+	int procs;                /* 0: the global --procs */
+	const char *index[CONFIG_MAX_INDEX];
+	size_t nindex;            /* 0: "index.html" for static routes */
+	const char *fallback;     /* --fallback URI, or NULL */
+	const char *env[CONFIG_MAX_ENV];      /* --env NAME=VALUE */
+	size_t nenv;
+	const char *pass_env[CONFIG_MAX_ENV]; /* --pass-env NAME */
+	size_t npass;
+	const char *file;         /* where it was begun (NULL: the command line) */
+	int line;
+};
 
 struct config {
 	const char *listen[CONFIG_MAX_LISTEN];
 	size_t nlisten;
 	const char *cert, *key;
 	const char *tls_priority;
-	const char *cgi_dir;      /* --cgi-dir, or NULL */
-	const char *cgi_prefix;   /* default "/cgi-bin/" */
+	const char *cgi_prefix;   /* default "/cgi-bin/" (without --route) */
 	const char *cgi_runner;   /* path of h2cgi-cgi */
-	const char *spawn;        /* --spawn command, or NULL */
-	const char *fastcgi;      /* --fastcgi address, or NULL */
-	const char *docroot;      /* --docroot, or NULL */
+	struct config_route routes[CONFIG_MAX_ROUTES]; /* in the order given */
+	size_t nroutes;
 	const char *access_log;   /* or NULL */
+	const char *access_log_format; /* "combined" or "json" */
+	const char *server_header; /* --server-header VALUE, or NULL: none sent */
 	int procs;
 	int script_timeout;       /* seconds */
 	long long max_body;       /* bytes */
@@ -38,18 +70,41 @@ struct config {
 	const char *error_log;    /* file for the error log, or NULL for stderr */
 	const char *user, *group; /* --user/--group: privileges after start-up */
 	bool allow_root_backends;
-	bool listen_given;        /* --listen was on the command line */
+	bool listen_given;        /* --listen was given */
 	bool inetd;               /* --inetd: one connection on fd 0 (and 1) */
 	bool cleartext;           /* --cleartext: no TLS; h2c and HTTP/1.1 */
 	const char *alt_svc;      /* --alt-svc: Alt-Svc on HTTP/1.1 responses */
 	int workers;              /* event-loop processes */
 	bool verbose;
+	bool check;               /* --check: print the configuration and exit */
+	const char *config_file;  /* --config FILE, or NULL */
+	bool legacy;              /* no --route: routes made from --cgi-dir/--spawn/... */
+
+	/* private to config.c */
+	struct config_route legacy_cgi, legacy_app; /* backend options without --route */
+	struct config_route *cur;  /* the route per-route options go to */
+	bool from_cli;             /* reading the command line (after the file) */
+	bool cli_listen;           /* the command line gave --listen: the file's go */
+	const char *src_file;      /* where the option being applied stands */
+	int src_line;
+	char **strings;            /* values read from the file, freed with the config */
+	size_t nstrings, strings_cap;
+	int errors;
+	FILE *err;                 /* where problems are written (stderr) */
 };
 
-/* Parses argv into c (defaults first). Returns 0; on a usage error writes a
- * message to stderr and returns 64 (EX_USAGE); returns -1 after --help or
- * --version were answered. */
+/* Reads the command line and the --config file it names into c (defaults
+ * first). Returns 0; 64 (EX_USAGE) after writing each problem to stderr
+ * ("FILE:LINE: problem" for the file); -1 after --help or --version were
+ * answered. Free with config_free() whatever it returned. */
 int config_parse(struct config *c, int argc, char **argv);
+
+/* Frees what config_parse() allocated. */
+void config_free(struct config *c);
+
+/* Writes what c means (listeners, routes in match order with their
+ * backends) to out: the answer of --check. */
+void config_print(const struct config *c, FILE *out);
 
 /* Checks "HOST:PORT" ("[v6]:PORT", ":PORT"): a port of digits in
  * min_port..65535. Returns 0, or -1 with *why. */
@@ -57,5 +112,8 @@ int config_check_port(const char *spec, unsigned min_port, const char **why);
 
 /* Writes the usage text to stderr. */
 void config_usage(void);
+
+/* The name of a backend kind for logs and --check ("cgi", "static"...). */
+const char *config_kind_name(enum backend_kind k);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include <strings.h>
+#include <stdio.h>
 
 static const struct {
 	const char *name;
@@ -231,4 +232,55 @@ const char *hdr_reason(int status)
 	case 505: return "HTTP Version Not Supported";
 	default: return "";
 	}
+}
+
+static const char wdays[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+void http_date(time_t t, char out[30])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	/* by hand: strftime's %a and %b follow the locale */
+	snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday % 7],
+		 tm.tm_mday % 100, months[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000,
+		 tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100);
+}
+
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int http_date_parse(const char *s, time_t *t)
+{
+	/* "Sun, 06 Nov 1994 08:49:37 GMT" */
+	struct tm tm = {0};
+	int mon = -1;
+
+	if (strlen(s) != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+	    s[16] != ' ' || s[19] != ':' || s[22] != ':' || strcmp(s + 25, " GMT") != 0)
+		return -1;
+	for (int i = 0; i < 12; i++)
+		if (memcmp(s + 8, months[i], 3) == 0)
+			mon = i;
+	tm.tm_mday = digits(s + 5, 2);
+	tm.tm_year = digits(s + 12, 4) - 1900;
+	tm.tm_hour = digits(s + 17, 2);
+	tm.tm_min = digits(s + 20, 2);
+	tm.tm_sec = digits(s + 23, 2);
+	if (mon < 0 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_year < 70 || tm.tm_hour < 0 ||
+	    tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
+		return -1;
+	tm.tm_mon = mon;
+	*t = timegm(&tm);
+	return *t == (time_t)-1 ? -1 : 0;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 /* One header field; the strings are not NUL-terminated. */
 struct hdr {
@@ -63,5 +64,12 @@ const char *hdr_reason(int status);
 
 /* Lower-cases a header name in place (HTTP/2 requires it, RFC 9113 §8.2.1). */
 void hdr_lower(char *name, size_t len);
+
+/* Writes an IMF-fixdate (RFC 9110 §5.6.7) for t into out (30 bytes). */
+void http_date(time_t t, char out[30]);
+
+/* Parses an IMF-fixdate; returns 0 with *t, or -1 (the obsolete forms are
+ * not taken: a conditional that cannot be read is ignored). */
+int http_date_parse(const char *s, time_t *t);
 
 #endif

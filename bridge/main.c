@@ -23,6 +23,8 @@
 #include "keeper.h"
 #include "listen.h"
 #include "log.h"
+#include "mime.h"
+#include "site.h"
 #include "loop.h"
 #include "pool.h"
 #include "stream.h"
@@ -40,8 +42,9 @@ static struct config cfg;
 #define MAX_LISTENERS 64
 static struct listener listeners[MAX_LISTENERS];
 static size_t nlisteners;
-static struct pool cgi_pool, app_pool;
-static bool have_cgi_pool, have_app_pool;
+static struct site site;
+static struct pool pools[CONFIG_MAX_ROUTES]; /* one per route with a backend */
+static size_t npools;
 static char run_dir[64];
 static struct loop_io sig_io;
 static struct loop_timer sweep_timer, grace_timer;
@@ -199,10 +202,8 @@ static int workers_alive(void)
 
 static void for_pools(void (*fn)(struct pool *p, int arg), int arg)
 {
-	if (have_cgi_pool)
-		fn(&cgi_pool, arg);
-	if (have_app_pool)
-		fn(&app_pool, arg);
+	for (size_t i = 0; i < npools; i++)
+		fn(&pools[i], arg);
 }
 
 static void restart_pool(struct pool *p, int arg)
@@ -256,10 +257,8 @@ static void worker_main(int index, int ctl)
 	if (loop_reinit() < 0 || loop_add(&sig_io, sig_fd, EPOLLIN, on_signal) < 0 ||
 	    (ctl_fd >= 0 && loop_add(&ctl_io, ctl_fd, EPOLLIN, on_control) < 0))
 		fatal(1, "worker: epoll: %s", strerror(errno));
-	if (have_cgi_pool)
-		pool_worker_init(&cgi_pool, report_pipe[1]);
-	if (have_app_pool)
-		pool_worker_init(&app_pool, report_pipe[1]);
+	for (size_t i = 0; i < npools; i++)
+		pool_worker_init(&pools[i], report_pipe[1]);
 	watch_listeners(index);
 	loop_set_before_sleep(before_sleep);
 	loop_timer_set(&sweep_timer, 1000, sweep);
@@ -348,9 +347,9 @@ static void on_report(struct loop_io *io, uint32_t events)
 		int id;
 		if (sscanf(line, "%15s %d", name, &id) != 2)
 			continue;
-		struct pool *p = strcmp(name, "cgi") == 0 ? &cgi_pool : &app_pool;
-		if ((p == &cgi_pool && have_cgi_pool) || (p == &app_pool && have_app_pool))
-			pool_master_report(p, id);
+		for (size_t i = 0; i < npools; i++)
+			if (strcmp(pools[i].name, name) == 0)
+				pool_master_report(&pools[i], id);
 	}
 }
 
@@ -366,8 +365,8 @@ static void reap_children(void)
 				worker_exited(i, status);
 				done = true;
 			}
-		if (!done && !(have_cgi_pool && pool_reap(&cgi_pool, pid, status)) && have_app_pool)
-			pool_reap(&app_pool, pid, status);
+		for (size_t i = 0; i < npools && !done; i++)
+			done = pool_reap(&pools[i], pid, status);
 	}
 }
 
@@ -553,7 +552,9 @@ static void take_inetd_connection(int *rfd, int *wfd)
  * needs --allow-root-backends. */
 static void drop_privileges(void)
 {
-	bool spawns = cfg.cgi_dir || cfg.spawn;
+	bool spawns = false;
+	for (size_t i = 0; i < cfg.nroutes; i++)
+		spawns |= cfg.routes[i].kind == BACKEND_CGI || cfg.routes[i].kind == BACKEND_SPAWN;
 
 	if (cfg.user == NULL) {
 		if (geteuid() == 0 && spawns && !cfg.allow_root_backends)
@@ -632,21 +633,17 @@ static const char *make_run_dir(void)
 	return run_dir;
 }
 
-/* The CGI directory and runner, checked before privileges are dropped so
- * that the error names them. */
-static void check_cgi_dir(void)
+/* The routes' directories and the CGI runner, checked before privileges
+ * are dropped so that the error names them. */
+static void check_site(void)
 {
-	static char abs_dir[PATH_MAX];
-	struct stat st;
+	char err[1024];
 
-	if (cfg.cgi_dir == NULL)
-		return;
-	errno = 0;
-	if (stat(cfg.cgi_dir, &st) < 0 || !S_ISDIR(st.st_mode) || realpath(cfg.cgi_dir, abs_dir) == NULL)
-		fatal(1, "--cgi-dir %s: %s", cfg.cgi_dir, errno ? strerror(errno) : "not a directory");
-	cfg.cgi_dir = abs_dir; /* SCRIPT_FILENAME is absolute */
-	if (access(cfg.cgi_runner, X_OK) < 0)
-		fatal(1, "CGI runner %s: %s (see --cgi-runner)", cfg.cgi_runner, strerror(errno));
+	if (site_build(&site, &cfg, err, sizeof(err)) < 0)
+		fatal(1, "%s", err);
+	for (size_t i = 0; i < site.n; i++)
+		if (site.routes[i].kind == BACKEND_CGI && access(cfg.cgi_runner, X_OK) < 0)
+			fatal(1, "CGI runner %s: %s (see --cgi-runner)", cfg.cgi_runner, strerror(errno));
 }
 
 /* The program a --spawn command runs (its first word) must exist and be
@@ -682,42 +679,47 @@ static void check_spawn(const char *cmd)
 		fatal(1, "--spawn: %s: not an executable file", prog);
 }
 
+/* A pool per route with a backend; static routes have none. */
 static void start_pools(void)
 {
 	char err[512], cmd[PATH_MAX * 2 + 64];
 
-	if (cfg.cgi_dir) {
-		/* the runner gets its directory as an argument, never from a request */
-		snprintf(cmd, sizeof(cmd), "'%s' --root '%s' --timeout %d", cfg.cgi_runner,
-			 cfg.cgi_dir, cfg.script_timeout);
-		if (strchr(cfg.cgi_dir, '\'') || strchr(cfg.cgi_runner, '\''))
-			fatal(1, "--cgi-dir and --cgi-runner may not contain a quote");
-		if (pool_spawn(&cgi_pool, "cgi", cmd, cfg.procs, run_dir, err, sizeof(err)) < 0)
-			fatal(1, "%s", err);
-		have_cgi_pool = true;
-	}
-	if (cfg.spawn) {
-		check_spawn(cfg.spawn);
-		if (pool_spawn(&app_pool, "app", cfg.spawn, cfg.procs, run_dir, err, sizeof(err)) < 0)
-			fatal(1, "%s", err);
-		have_app_pool = true;
-	} else if (cfg.fastcgi) {
-		if (pool_external(&app_pool, "app", cfg.fastcgi, err, sizeof(err)) < 0)
-			fatal(1, "%s", err);
-		have_app_pool = true;
-	}
-	for (struct pool *p = &cgi_pool; p; p = p == &cgi_pool ? &app_pool : NULL) {
+	for (size_t i = 0; i < site.n; i++) {
+		struct site_route *sr = &site.routes[i];
+		struct pool *p = &pools[npools];
+		int rc = 0;
+		switch (sr->kind) {
+		case BACKEND_CGI:
+			/* the runner gets its directory as an argument, never from a request */
+			if (strchr(sr->root, '\'') || strchr(cfg.cgi_runner, '\''))
+				fatal(1, "--cgi-dir and --cgi-runner may not contain a quote");
+			snprintf(cmd, sizeof(cmd), "'%s' --root '%s' --timeout %d", cfg.cgi_runner,
+				 sr->root, cfg.script_timeout);
+			rc = pool_spawn(p, sr->name, cmd, sr->procs, run_dir, err, sizeof(err));
+			break;
+		case BACKEND_SPAWN:
+			check_spawn(sr->conf->backend);
+			rc = pool_spawn(p, sr->name, sr->conf->backend, sr->procs, run_dir, err, sizeof(err));
+			break;
+		case BACKEND_FASTCGI:
+			rc = pool_external(p, sr->name, sr->conf->backend, err, sizeof(err));
+			break;
+		default:
+			continue;
+		}
+		if (rc < 0)
+			fatal(1, "route %s: %s", sr->conf->pattern, err);
 		p->qmax = cfg.queue_max;
 		p->qtimeout = cfg.queue_timeout;
+		sr->pool = p;
+		npools++;
 	}
 }
 
 static void stop_pools(void)
 {
-	if (have_cgi_pool)
-		pool_stop(&cgi_pool);
-	if (have_app_pool)
-		pool_stop(&app_pool);
+	for (size_t i = 0; i < npools; i++)
+		pool_stop(&pools[i]);
 	if (run_dir[0])
 		rmdir(run_dir);
 }
@@ -729,8 +731,22 @@ int main(int argc, char **argv)
 
 	log_init("h2cgi");
 	int rc = config_parse(&cfg, argc, argv);
-	if (rc != 0)
-		return rc < 0 ? 0 : rc;
+	if (rc != 0) {
+		config_free(&cfg);
+		return rc < 0 ? 0 : cfg.check ? 1 : rc;
+	}
+	if (cfg.check) {
+		/* the directories too, as start-up would find them */
+		if (site_build(&site, &cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			config_free(&cfg);
+			return 1;
+		}
+		config_print(&cfg, stdout);
+		site_free(&site);
+		config_free(&cfg);
+		return 0;
+	}
 	int inetd_rfd = -1, inetd_wfd = -1;
 	if (cfg.inetd) {
 		take_inetd_connection(&inetd_rfd, &inetd_wfd);
@@ -786,7 +802,10 @@ int main(int argc, char **argv)
 
 	const char *tmp = getenv("TMPDIR");
 	stream_env.spool_dir = tmp ? tmp : "/tmp";
-	check_cgi_dir();
+	check_site();
+	if (mime_init("/etc/mime.types") < 0)
+		log_warn("cannot read /etc/mime.types (Debian: media-types): a short built-in "
+			 "table gives static files their types");
 	make_run_dir();
 	for (int i = 0; i < 64; i++)
 		worker_ctl[i] = -1;
@@ -794,12 +813,10 @@ int main(int argc, char **argv)
 		start_keeper(&mask); /* the signals blocked above */
 	drop_privileges();
 	start_pools();
-	stream_env.cgi_dir = cfg.cgi_dir;
-	stream_env.docroot = cfg.docroot;
-	stream_env.cgi_prefix = cfg.cgi_prefix;
+	stream_env.site = &site;
 	stream_env.software = "h2cgi/" PACKAGE_VERSION;
-	stream_env.cgi_pool = have_cgi_pool ? &cgi_pool : NULL;
-	stream_env.app_pool = have_app_pool ? &app_pool : NULL;
+	stream_env.server = cfg.server_header;
+	stream_env.json_log = strcmp(cfg.access_log_format, "json") == 0;
 
 	if (ctl_fd >= 0 && loop_add(&ctl_io, ctl_fd, EPOLLIN, on_control) < 0)
 		fatal(1, "control channel: %s", strerror(errno));
@@ -851,5 +868,8 @@ int main(int argc, char **argv)
 	log_info("stopped");
 	if (!cfg.cleartext)
 		tls_deinit();
+	site_free(&site);
+	mime_free();
+	config_free(&cfg);
 	return exit_code;
 }

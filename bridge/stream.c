@@ -21,6 +21,8 @@
 #include "proto.h"
 #include "log.h"
 #include "pool.h"
+#include "site.h"
+#include "static.h"
 
 #define MAX_REDIRECTS 10
 #define MAX_INTERIM 16 /* 1xx blocks before the final one (RFC 9110 §15.2) */
@@ -80,6 +82,51 @@ static const char *req_target(const struct stream *s)
 	return s->redir_target ? s->redir_target : hval(s, s->path) ? hval(s, s->path) : "-";
 }
 
+/* The first request field called name (lower-case), or NULL. */
+static const char *req_field(const struct stream *s, const char *name)
+{
+	for (size_t i = 0; i < s->nhdr; i++)
+		if (strcmp(hname(s, (int)i), name) == 0)
+			return hval(s, (int)i);
+	return NULL;
+}
+
+static bool has_field(const struct hdr *h, size_t n, const char *name)
+{
+	size_t l = strlen(name);
+	for (size_t i = 0; i < n; i++)
+		if (h[i].name_len == l && strncasecmp(h[i].name, name, l) == 0)
+			return true;
+	return false;
+}
+
+/* The final header block, with Date (RFC 9110 §6.6.1: an origin server
+ * with a clock sends one) and --server-header unless the backend sent them. */
+static int submit_final(struct stream *s, int status, const struct hdr *h, size_t n,
+			bool has_body)
+{
+	static char date[30];
+	static time_t date_at;
+	struct hdr *all = malloc((n + 2) * sizeof(*all));
+	time_t now = time(NULL);
+
+	if (all == NULL)
+		return -1;
+	if (now != date_at) {
+		http_date(now, date);
+		date_at = now;
+	}
+	memcpy(all, h, n * sizeof(*h));
+	size_t k = n;
+	if (!has_field(h, n, "date"))
+		all[k++] = (struct hdr){"date", 4, date, 29};
+	if (stream_env.server && !has_field(h, n, "server"))
+		all[k++] = (struct hdr){"server", 6, (char *)stream_env.server, strlen(stream_env.server)};
+	int rc = front_submit(s, status, all, k, true, has_body);
+	free(all);
+	return rc;
+}
+
 struct stream *stream_new(struct conn *c, int32_t id)
 {
 	struct stream *s = calloc(1, sizeof(*s));
@@ -93,7 +140,9 @@ struct stream *stream_new(struct conn *c, int32_t id)
 	s->resp_length = -1;
 	s->proto = "HTTP/2.0";
 	s->spool_fd = -1;
+	s->file_fd = -1;
 	s->up.fd = -1;
+	s->route.rule = -1;
 	s->start = loop_now();
 	s->next = c->streams;
 	if (c->streams)
@@ -176,27 +225,14 @@ static int append_records(struct buf *out, int type, const uint8_t *data, size_t
 	return 0;
 }
 
-static char *join_path(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *p = malloc(la + lb + 2);
-
-	if (p == NULL)
-		return NULL;
-	memcpy(p, a, la);
-	p[la] = '/';
-	memcpy(p + la + 1, b[0] == '/' ? b + 1 : b, lb + 1 - (b[0] == '/'));
-	return p;
-}
-
 /* BEGIN_REQUEST and the PARAMS stream (RFC 3875 §4.1 via cgi_env). */
 static int build_request(struct stream *s)
 {
-	const struct route *rt = &s->route;
+	const struct route_match *rt = &s->route;
+	const struct site_route *sr = s->sr;
 	struct buf params = {0};
 	struct hdr *hv = calloc(s->nhdr ? s->nhdr : 1, sizeof(*hv));
 	size_t nh = 0;
-	char *filename = NULL;
 	int rc = -1;
 
 	if (hv == NULL)
@@ -215,14 +251,6 @@ static int build_request(struct stream *s)
 		nh++;
 	}
 	nh = hdr_filter_request(hv, nh); /* hop-by-hop, Connection-named, Proxy */
-	const char *docroot = stream_env.docroot;
-	if (rt->cgi) {
-		filename = join_path(stream_env.cgi_dir, rt->script_file);
-		if (docroot == NULL)
-			docroot = stream_env.cgi_dir;
-	} else if (docroot != NULL) {
-		filename = join_path(docroot, rt->script_name);
-	}
 	struct cgi_request r = {
 		.method = req_method(s),
 		.scheme = s->conn->cleartext ? "http" : "https",
@@ -231,8 +259,8 @@ static int build_request(struct stream *s)
 		.query = rt->query,
 		.script_name = rt->script_name,
 		.path_info = rt->path_info,
-		.script_filename = filename,
-		.document_root = docroot,
+		.script_filename = rt->file,
+		.document_root = sr->docroot,
 		.remote_addr = s->conn->peer_addr,
 		.remote_port = s->conn->peer_port,
 		.server_addr = s->conn->local_addr,
@@ -246,9 +274,19 @@ static int build_request(struct stream *s)
 	};
 	uint8_t begin[16];
 	fcgi_begin_request(begin, 1, FCGI_RESPONDER, 0);
-	if ((rt->cgi && filename == NULL) || cgi_env_build(&r, param_append, &params) < 0 ||
+	if (cgi_env_build(&r, param_append, &params) < 0 ||
 	    buf_append(&s->up_out, begin, sizeof(begin)) < 0)
 		goto fail;
+	/* php-cgi run as a CGI program refuses to start without it ("Security
+	 * Alert"); lighttpd and Apache set it too */
+	if (param_append(&params, "REDIRECT_STATUS", 15, "200", 3) < 0)
+		goto fail;
+	for (size_t i = 0; i < sr->nenv; i++) {
+		size_t nl = strcspn(sr->env[i], "=");
+		if (param_append(&params, sr->env[i], nl, sr->env[i] + nl + 1,
+				 strlen(sr->env[i] + nl + 1)) < 0)
+			goto fail;
+	}
 	if (params.len && append_records(&s->up_out, FCGI_PARAMS, params.data, params.len) < 0)
 		goto fail;
 	if (append_records(&s->up_out, FCGI_PARAMS, NULL, 0) < 0) /* end of PARAMS */
@@ -256,7 +294,6 @@ static int build_request(struct stream *s)
 	rc = 0;
 fail:
 	buf_free(&params);
-	free(filename);
 	free(hv);
 	return rc;
 }
@@ -328,6 +365,9 @@ static void drop_backend(struct stream *s)
 		pool_dequeue(s->pool, s);
 	up_close(s);
 	spool_close(s);
+	if (s->file_fd >= 0)
+		close(s->file_fd);
+	s->file_fd = -1;
 }
 
 /* Answers s with status and a short text, plus the header extra (or none). */
@@ -358,7 +398,7 @@ static void fail_with(struct stream *s, int status, const struct hdr *extra, con
 	s->body_eof = true;
 	if (extra)
 		h[1] = *extra;
-	if (front_submit(s, status, h, extra ? 2 : 1, true, !s->discard) < 0)
+	if (submit_final(s, status, h, extra ? 2 : 1, !s->discard) < 0)
 		front_reset(s, H2_INTERNAL_ERROR);
 }
 
@@ -419,6 +459,132 @@ static void on_stderr(struct stream *s, const uint8_t *data, size_t len, bool fl
 		log_stderr_line(s);
 }
 
+static void static_start(struct stream *s);
+
+/* A static route's answer: the file goes out from its descriptor, a
+ * buffer at a time (stream_body_ready), whatever its size. */
+static void static_start(struct stream *s)
+{
+	const char *m = s->redir_target ? "GET" : hval(s, s->method);
+	struct static_req rq = {
+		.method = m,
+		.if_none_match = req_field(s, "if-none-match"),
+		.if_modified_since = req_field(s, "if-modified-since"),
+		.range = req_field(s, "range"),
+		.if_range = req_field(s, "if-range"),
+		.accept_encoding = req_field(s, "accept-encoding"),
+	};
+	struct static_resp o;
+
+	s->stdin_done = true; /* a request body is read and dropped */
+	static_answer(s->route.file, s->sr->root, &rq, &o);
+	if (o.status >= 400) {
+		/* 405 carries Allow, 416 Content-Range: the last field made */
+		char why[300];
+		snprintf(why, sizeof(why), "route %s: %s", s->sr->conf->pattern, o.why);
+		fail_with(s, o.status, o.nhdr ? &o.hdrs[o.nhdr - 1] : NULL, why);
+		return;
+	}
+	char len[24];
+	bool head = strcmp(m, "HEAD") == 0;
+	if (o.status != 304) {
+		int n = snprintf(len, sizeof(len), "%lld", o.length);
+		o.hdrs[o.nhdr++] = (struct hdr){"content-length", 14, len, (size_t)n};
+	}
+	s->status = o.status;
+	s->started = true;
+	s->discard = head || o.status == 304;
+	s->send_wait = loop_now();
+	if (!s->discard && o.length > 0) {
+		s->file_fd = o.fd;
+		s->file_off = o.offset;
+		s->file_left = o.length;
+	} else {
+		if (o.fd >= 0)
+			close(o.fd);
+		s->body_eof = true;
+	}
+	if (submit_final(s, o.status, o.hdrs, o.nhdr, !s->discard) < 0)
+		front_reset(s, H2_INTERNAL_ERROR);
+}
+
+/* Reads the static file into the body buffer, up to want bytes (at least
+ * a frame's worth, at most --stream-buffer). A file that shrank or fails
+ * cuts the response (from before-sleep, not from inside nghttp2). */
+static void file_fill(struct stream *s, size_t want)
+{
+	size_t cap = cfg_of(s)->stream_buffer, used = buf_used(&s->body);
+
+	if (want < 16384)
+		want = 16384;
+	if (want > cap)
+		want = cap;
+	if (used >= want)
+		return;
+	size_t n = want - used;
+	if ((long long)n > s->file_left)
+		n = (size_t)s->file_left;
+	if (buf_reserve(&s->body, n) < 0) {
+		s->file_error = true;
+		wake(s);
+		return;
+	}
+	ssize_t r = pread(s->file_fd, s->body.data + s->body.len, n, s->file_off);
+	if (r <= 0) {
+		s->file_error = true;
+		wake(s);
+		close(s->file_fd);
+		s->file_fd = -1;
+		return;
+	}
+	s->body.len += (size_t)r;
+	s->file_off += r;
+	s->file_left -= r;
+	if (s->file_left == 0) {
+		close(s->file_fd);
+		s->file_fd = -1;
+		s->body_eof = true;
+	}
+}
+
+/* Chooses the route for target: returns 0 when a backend is to serve s
+ * (s->pool set), or -1 when s was answered here (a static file, a
+ * redirect, an error). */
+static int route(struct stream *s, const char *target)
+{
+	struct site *site = stream_env.site;
+	struct route_match *m = &s->route;
+
+	route_match_free(m);
+	s->sr = NULL;
+	s->pool = NULL;
+	if (route_match(site->rules, site->n, target, site_probe, NULL, m) < 0) {
+		stream_fail(s, 500, "out of memory");
+		return -1;
+	}
+	if (m->rule >= 0)
+		s->sr = &site->routes[m->rule];
+	if (m->status == 301) {
+		struct hdr loc = {"location", 8, m->location, strlen(m->location)};
+		fail_with(s, 301, &loc, m->why);
+		return -1;
+	}
+	if (m->status != 0) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s%s%s", m->rule >= 0 ? "route " : "",
+			 m->rule >= 0 ? s->sr->conf->pattern : "", m->rule >= 0 ? ": " : "");
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s", m->why);
+		stream_fail(s, m->status, why);
+		return -1;
+	}
+	if (s->sr->kind == BACKEND_STATIC) {
+		static_start(s);
+		return -1;
+	}
+	s->pool = s->sr->pool;
+	return 0;
+}
+
 static void local_redirect(struct stream *s, const char *location)
 {
 	if (++s->redirects > MAX_REDIRECTS) {
@@ -445,13 +611,8 @@ static void local_redirect(struct stream *s, const char *location)
 	buf_free(&s->up_out);
 	buf_free(&s->up_in);
 	s->stdin_done = s->up_done = false;
-	route_free(&s->route);
-	int rc = route_resolve(target, stream_env.cgi_pool ? stream_env.cgi_prefix : NULL, &s->route);
-	if (rc != 0) {
-		stream_fail(s, 502, "bad local redirect Location");
-		return;
-	}
-	start_backend(s);
+	if (route(s, target) == 0)
+		start_backend(s);
 }
 
 /* The final header block goes out; returns -1 when s failed instead. */
@@ -475,7 +636,7 @@ static int send_final(struct stream *s)
 	s->discard = (m && strcmp(m, "HEAD") == 0) || p->status == 204 || p->status == 304;
 	s->started = true;
 	s->send_wait = loop_now();
-	if (front_submit(s, p->status, p->hdrs, n, true, !s->discard) < 0) {
+	if (submit_final(s, p->status, p->hdrs, n, !s->discard) < 0) {
 		front_reset(s, H2_INTERNAL_ERROR);
 		return -1;
 	}
@@ -722,6 +883,15 @@ static void up_update(struct stream *s)
 	loop_mod(&s->up, ev);
 }
 
+/* "route /app/ (fastcgi unix:/run/app.sock)": for the log lines */
+static const char *backend_label(const struct stream *s, char *out, size_t len)
+{
+	const struct config_route *r = s->sr->conf;
+
+	snprintf(out, len, "route %s (%s %s)", r->pattern, config_kind_name(r->kind), r->backend);
+	return out;
+}
+
 static void up_on_io(struct loop_io *io, uint32_t events)
 {
 	struct stream *s = (struct stream *)((char *)io - offsetof(struct stream, up));
@@ -733,8 +903,9 @@ static void up_on_io(struct loop_io *io, uint32_t events)
 		socklen_t l = sizeof(err);
 		getsockopt(s->up_fd, SOL_SOCKET, SO_ERROR, &err, &l);
 		if (err) {
-			char why[128];
-			snprintf(why, sizeof(why), "cannot connect to the backend: %s", strerror(err));
+			char why[400], label[300];
+			snprintf(why, sizeof(why), "%s: cannot connect: %s",
+				 backend_label(s, label, sizeof(label)), strerror(err));
 			stream_fail(s, 502, why);
 			return;
 		}
@@ -749,6 +920,8 @@ static void up_on_io(struct loop_io *io, uint32_t events)
 
 int stream_connect(struct stream *s)
 {
+	char label[300];
+
 	int fd;
 
 	if (s->dead || s->conn->dead)
@@ -762,11 +935,14 @@ int stream_connect(struct stream *s)
 			char secs[16];
 			int n = snprintf(secs, sizeof(secs), "%u", pool_retry_after(s->pool));
 			struct hdr ra = {"retry-after", 11, secs, (size_t)n};
-			fail_with(s, 503, &ra, "every backend process is down, restarting");
+			char why[400];
+			snprintf(why, sizeof(why), "%s: every backend process is down, restarting",
+				 backend_label(s, label, sizeof(label)));
+			fail_with(s, 503, &ra, why);
 			return 0;
 		}
-		char why[128];
-		snprintf(why, sizeof(why), "cannot connect to the %s backend: %s", s->pool->name,
+		char why[400];
+		snprintf(why, sizeof(why), "%s: cannot connect: %s", backend_label(s, label, sizeof(label)),
 			 strerror(errno));
 		stream_fail(s, 502, why);
 		return 0;
@@ -795,8 +971,12 @@ static void start_backend(struct stream *s)
 		stream_fail(s, 500, "cannot build the FastCGI request");
 		return;
 	}
-	if (stream_connect(s) == 1 && pool_enqueue(s->pool, s) < 0)
-		stream_fail(s, 503, "every backend is busy and the queue is full");
+	char why[400], label[300];
+	if (stream_connect(s) == 1 && pool_enqueue(s->pool, s) < 0) {
+		snprintf(why, sizeof(why), "%s: every backend is busy and the queue is full",
+			 backend_label(s, label, sizeof(label)));
+		stream_fail(s, 503, why);
+	}
 }
 
 void stream_on_request(struct stream *s, bool end_stream)
@@ -811,17 +991,8 @@ void stream_on_request(struct stream *s, bool end_stream)
 		stream_fail(s, 400, "no :method or :path"); /* e.g. CONNECT */
 		return;
 	}
-	int rc = route_resolve(hval(s, s->path), stream_env.cgi_pool ? stream_env.cgi_prefix : NULL,
-			       &s->route);
-	if (rc != 0) {
-		stream_fail(s, rc, "bad request target");
+	if (route(s, hval(s, s->path)) < 0)
 		return;
-	}
-	s->pool = s->route.cgi ? stream_env.cgi_pool : stream_env.app_pool;
-	if (s->pool == NULL) {
-		stream_fail(s, 404, "no backend serves this path");
-		return;
-	}
 	if (s->content_length > cfg_of(s)->max_body) {
 		stream_fail(s, 413, "Content-Length over --max-body");
 		return;
@@ -916,6 +1087,8 @@ void stream_on_body_end(struct stream *s)
 
 size_t stream_body_ready(struct stream *s, size_t len, bool *eof)
 {
+	if (s->file_fd >= 0 && buf_used(&s->body) < len)
+		file_fill(s, len);
 	size_t n = buf_used(&s->body);
 
 	*eof = s->body_eof && n <= len;
@@ -941,6 +1114,10 @@ void stream_run_wakes(void)
 		struct stream *s = wake_list;
 		wake_list = s->next_wake;
 		s->on_wake_list = false;
+		if (s->file_error && !s->dead) {
+			stream_cut(s, "the static file could not be read to its end");
+			continue;
+		}
 		if (s->dead || !s->up_open)
 			continue;
 		up_read(s);
@@ -953,18 +1130,89 @@ bool stream_have_wakes(void)
 	return wake_list != NULL;
 }
 
+/* Appends v as a JSON string: quotes, backslashes and control bytes
+ * escaped, bytes over 0x7f as \u00XX (a request path need not be UTF-8). */
+static void json_str(struct buf *b, const char *v)
+{
+	char esc[8];
+
+	buf_append(b, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+			buf_append(b, p, 1);
+			continue;
+		}
+		int n = *p == '"' ? snprintf(esc, sizeof(esc), "\\\"")
+			: *p == '\\' ? snprintf(esc, sizeof(esc), "\\\\")
+				     : snprintf(esc, sizeof(esc), "\\u%04x", *p);
+		buf_append(b, esc, (size_t)n);
+	}
+	buf_append(b, "\"", 1);
+}
+
+/* Values in the combined format stay on one line and inside their quotes. */
+static void clf_str(char *out, size_t len, const char *v)
+{
+	size_t k = 0;
+
+	for (const unsigned char *p = (const unsigned char *)(v ? v : "-"); *p && k + 5 < len; p++)
+		k += (size_t)(*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\'
+				      ? snprintf(out + k, len - k, "\\x%02x", *p)
+				      : snprintf(out + k, len - k, "%c", *p));
+	out[k] = '\0';
+}
+
 static void access_line(struct stream *s, uint32_t code)
 {
-	char when[64];
+	char when[64], backend[300] = "-";
 	time_t now = time(NULL);
 	struct tm tm;
+	double secs = (double)(loop_now() - s->start) / 1000.0;
+	const char *route = s->sr ? s->sr->conf->pattern : "-";
+	const char *method = hval(s, s->method) ? hval(s, s->method) : "-";
+	const char *path = hval(s, s->path) ? hval(s, s->path) : "-";
 
+	if (s->sr)
+		snprintf(backend, sizeof(backend), "%s %s", config_kind_name(s->sr->kind),
+			 s->sr->conf->backend);
 	gmtime_r(&now, &tm);
+	if (stream_env.json_log) {
+		struct buf b = {0};
+		char num[160];
+		strftime(when, sizeof(when), "{\"time\":\"%Y-%m-%dT%H:%M:%SZ\",\"client\":", &tm);
+		buf_append(&b, when, strlen(when));
+		json_str(&b, s->conn->peer_addr);
+		buf_append(&b, num, (size_t)snprintf(num, sizeof(num), ",\"port\":%u,\"method\":",
+							s->conn->peer_port));
+		json_str(&b, method);
+		buf_append(&b, ",\"authority\":", 13);
+		json_str(&b, hval(s, s->authority));
+		buf_append(&b, ",\"path\":", 8);
+		json_str(&b, path);
+		buf_append(&b, ",\"protocol\":", 12);
+		json_str(&b, s->proto);
+		buf_append(&b, num, (size_t)snprintf(num, sizeof(num),
+			   ",\"status\":%d,\"bytes_in\":%lld,\"bytes_out\":%llu,\"duration\":%.3f,\"route\":",
+			   s->status, s->body_seen, s->bytes_out, secs));
+		json_str(&b, s->sr ? route : NULL);
+		buf_append(&b, ",\"backend\":", 11);
+		json_str(&b, s->sr ? backend : NULL);
+		buf_append(&b, num, (size_t)snprintf(num, sizeof(num), ",\"stream\":%d,\"reset\":%s}",
+							s->id, code ? "true" : "false"));
+		if (buf_append(&b, "", 1) == 0)
+			log_access("%s", (const char *)b.data);
+		buf_free(&b);
+		return;
+	}
+	/* combined, then the route and the duration */
+	char p[1024], ref[512], ua[512];
+	clf_str(p, sizeof(p), path);
+	clf_str(ref, sizeof(ref), req_field(s, "referer"));
+	clf_str(ua, sizeof(ua), req_field(s, "user-agent"));
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
-	log_access("%s - - [%s] \"%s %s %s\" %d %llu %.3f%s", s->conn->peer_addr, when,
-		   hval(s, s->method) ? hval(s, s->method) : "-",
-		   hval(s, s->path) ? hval(s, s->path) : "-", s->proto, s->status, s->bytes_out,
-		   (double)(loop_now() - s->start) / 1000.0, code ? " reset" : "");
+	log_access("%s - - [%s] \"%s %s %s\" %d %llu \"%s\" \"%s\" \"%s\" %.3f%s", s->conn->peer_addr,
+		   when, method, p, s->proto, s->status, s->bytes_out, ref, ua, route, secs,
+		   code ? " reset" : "");
 }
 
 void stream_on_close(struct stream *s, uint32_t code)
@@ -994,7 +1242,7 @@ void stream_free_dead(void)
 		buf_free(&s->up_out);
 		buf_free(&s->up_in);
 		buf_free(&s->body);
-		route_free(&s->route);
+		route_match_free(&s->route);
 		free(s->hdrs);
 		free(s->resp_store);
 		free(s->redir_target);

@@ -12,20 +12,19 @@
 #include "fcgi.h"
 #include "loop.h"
 #include "route.h"
+#include "site.h"
 
 struct conn;
 struct pool;
 struct pool_gen;
 
-/* Pools and limits the streams use; set once by main. */
+/* The routes and what the streams share; set by main. */
 struct stream_env {
-	struct pool *cgi_pool; /* for the CGI prefix, or NULL */
-	struct pool *app_pool; /* for everything else, or NULL */
-	const char *cgi_dir;
-	const char *docroot;
-	const char *cgi_prefix;
+	struct site *site;     /* the routes and their pools */
 	const char *software;  /* SERVER_SOFTWARE */
 	const char *spool_dir; /* where bodies without a length wait */
+	const char *server;    /* --server-header, or NULL */
+	bool json_log;         /* --access-log-format json */
 };
 
 extern struct stream_env stream_env;
@@ -60,7 +59,8 @@ struct stream {
 	int spool_fd;
 	long long spool_len, spool_sent;
 	size_t unconsumed;            /* body bytes in up_out not yet given back */
-	struct route route;
+	struct route_match route;
+	struct site_route *sr;        /* the route serving it, NULL before routing */
 	struct pool *pool;
 	struct pool_gen *gen;         /* the backend generation connected to */
 	int redirects;
@@ -90,6 +90,10 @@ struct stream {
 	bool discard;                 /* HEAD, 204, 304: no DATA */
 	struct buf body;
 	bool body_eof;
+	int file_fd;                  /* a static file being sent, or -1 */
+	off_t file_off;
+	long long file_left;
+	bool file_error;              /* it could not be read: cut the response */
 	int status;
 	unsigned long long bytes_out;
 	char errline[512];

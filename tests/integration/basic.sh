@@ -69,6 +69,6 @@ out=$($CURL -I "$URL/cgi-bin/hello.cgi" | tr -d '\r' | head -1)
 is "$out" "HTTP/2 200 " "HEAD: headers only"
 
 sleep 0.2
-like "$(cat "$WORK/access.log")" '^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] "GET /cgi-bin/hello\.cgi HTTP/2\.0" 200 13 [0-9.]+' \
-    "access log: client, time, method, path, protocol, status, bytes, duration"
+like "$(cat "$WORK/access.log")" '^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] "GET /cgi-bin/hello\.cgi HTTP/2\.0" 200 13 "-" "curl/[0-9.]+" "/cgi-bin/" [0-9.]+$' \
+    "access log (combined): client, time, request, status, bytes, referer, agent; then route, duration"
 done_testing

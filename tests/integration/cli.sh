@@ -33,7 +33,7 @@ start_h2cgi --cgi-dir "$CGI" --procs 1
 "$BIN" --listen "127.0.0.1:$PORT" --cgi-dir "$CGI" --cgi-runner "$RUNNER" 2>"$WORK/e"; rc=$?
 ok "$([ $rc -ne 0 ]; echo $?)" "busy port: non-zero exit"
 like "$(cat "$WORK/e")" "cannot listen on 127\.0\.0\.1:$PORT: Address already in use" "busy port: names the address"
-"$BIN" --help 2>"$WORK/e"; rc=$?
+"$BIN" --help >"$WORK/e" 2>&1; rc=$?
 is "$rc" "0" "--help: exit 0"
 like "$(cat "$WORK/e")" "--cgi-dir DIR" "--help lists the options"
 is "$("$BIN" --version)" "h2cgi $(sed -n 's/^AC_INIT(\[h2cgi\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")" "--version"

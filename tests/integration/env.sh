@@ -2,7 +2,9 @@
 # CGI meta-variables (RFC 3875 §4.1) as env.cgi sees them.
 . "$(dirname "$0")/lib.sh"
 need curl
-start_h2cgi --cgi-dir "$CGI" --procs 1 --docroot /srv/www
+mkdir -p "$WORK/www"
+WWW=$(cd "$WORK/www" && pwd -P)
+start_h2cgi --cgi-dir "$CGI" --procs 1 --docroot "$WORK/www"
 
 env=$($CURL -H 'Proxy: http://evil.example/' -H 'Cookie: a=1' -H 'X-Custom-Thing: v' \
     -H 'Accept: text/html' -d 'abc' -H 'Content-Type: text/x-test' \
@@ -18,10 +20,10 @@ is "$(var REQUEST_URI)" "/cgi-bin/env.cgi/extra/path%20x?q=1&r=%2F" "REQUEST_URI
 is "$(var REQUEST_SCHEME)" "https" "REQUEST_SCHEME"
 is "$(var SCRIPT_NAME)" "/cgi-bin/env.cgi" "SCRIPT_NAME"
 is "$(var PATH_INFO)" "/extra/path x" "PATH_INFO decoded"
-is "$(var PATH_TRANSLATED)" "/srv/www/extra/path x" "PATH_TRANSLATED under --docroot"
+is "$(var PATH_TRANSLATED)" "$WWW/extra/path x" "PATH_TRANSLATED under --docroot"
 is "$(var QUERY_STRING)" "q=1&r=%2F" "QUERY_STRING raw"
 is "$(var SCRIPT_FILENAME)" "$(cd "$CGI" && pwd -P)/env.cgi" "SCRIPT_FILENAME absolute"
-is "$(var DOCUMENT_ROOT)" "/srv/www" "DOCUMENT_ROOT"
+is "$(var DOCUMENT_ROOT)" "$WWW" "DOCUMENT_ROOT"
 is "$(var REMOTE_ADDR)" "127.0.0.1" "REMOTE_ADDR"
 like "$(var REMOTE_PORT)" "^[0-9]+$" "REMOTE_PORT"
 is "$(var CONTENT_TYPE)" "text/x-test" "CONTENT_TYPE"

@@ -11,7 +11,7 @@ for l in sys.stdin:
     if e["event"] == "response":
         print(" ".join(k for k, v in e["headers"]))
 ')
-is "$names" ":status content-type x-kept set-cookie" \
+is "$names" ":status content-type x-kept set-cookie date" \
     "only end-to-end headers on the wire, in order, lower-case (raw frames, no client validation)"
 for h in connection x-private keep-alive proxy-connection transfer-encoding upgrade te http2-settings status; do
     T=$((T + 1))

@@ -54,7 +54,7 @@ for n in 1 2 3 4; do
     sleep 0.2
 done
 is "$($CURL -o /dev/null -w '%{http_code}' "$URL/cgi-bin/hello.cgi")" "503" "--queue 0 and every backend busy: 503"
-like "$(cat "$ERRLOG")" "503: every backend is busy and the queue is full" "503 logged"
+like "$(cat "$ERRLOG")" "503: route /cgi-bin/ \\(cgi-dir [^)]*\\): every backend is busy and the queue is full" "503 logged"
 wait $BG
 
 # SIGHUP restarts the pool gracefully: the request in flight finishes on
@@ -114,5 +114,5 @@ kill "$(cat "$WORK/ext.pid")" 2>/dev/null
 wait $EXT 2>/dev/null
 start_h2cgi --fastcgi "unix:$WORK/ext.sock"
 is "$($CURL -o /dev/null -w '%{http_code}' "$URL/x")" "502" "external server gone: 502"
-like "$(cat "$ERRLOG")" "502: cannot connect to the app backend" "and a log line"
+like "$(cat "$ERRLOG")" "502: route / \(fastcgi [^)]*\): cannot connect" "and a log line"
 done_testing

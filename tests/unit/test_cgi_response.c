@@ -106,6 +106,23 @@ int main(void)
 	both("empty value", "Content-Type: text/plain\nX-Empty:\n\n", 200, CGIRESP_DOCUMENT, 0,
 	     "Content-Type=text/plain", 35);
 
+	/* RFC 3875 §6.2.4: with a Status (PHP's header("Location: /x")) the
+	 * client is redirected, even to a local path */
+	both("local path with Status is a client redirect",
+	     "Status: 302 Found\nLocation: /login\nContent-Type: text/html\n\n", 302,
+	     CGIRESP_CLIENT_REDIRECT, 0, "Status=302 Found", 60);
+	/* NPH scripts (RFC 3875 §5): a status line, then ordinary header lines */
+	both("NPH status line", "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\n\r\nx", 201,
+	     CGIRESP_DOCUMENT, 0, "Content-Type=text/plain", 50);
+	both("NPH status line alone", "HTTP/1.0 204 No Content\n\n", 204, CGIRESP_DOCUMENT, 0,
+	     "=", 25);
+	both("NPH redirect", "HTTP/1.1 301 Moved\nLocation: /new\n\n", 301,
+	     CGIRESP_CLIENT_REDIRECT, 0, "Location=/new", 35);
+	bad("NPH status line without a code", "HTTP/1.1 OK\nContent-Type: a/b\n\n");
+	bad("NPH 1xx status line", "HTTP/1.1 103 Early\nLink: </a>\n\n");
+	bad("NPH status line not first", "Content-Type: a/b\nHTTP/1.1 200 OK\n\n");
+	bad("HTTP/2 status line", "HTTP/2 200\nContent-Type: a/b\n\n");
+
 	struct outcome o = parse("Location: /x\n\n", 1);
 	ok(strcmp(o.location, "/x") == 0, "Location value is a C string");
 	o = parse("Content-Type: a/b\nX-Hop: 1\n\n", 1);

@@ -91,5 +91,17 @@ int main(void)
 		size_t rn = hdr_filter_request(r, 7);
 		ok(rn == 1 && has(r, rn, "accept"), "request: Connection-named, Proxy and hop-by-hop fields dropped");
 	}
+	/* RFC 9110 §5.6.7 dates */
+	char d[30];
+	time_t t;
+	http_date(784111777, d);
+	ok(strcmp(d, "Sun, 06 Nov 1994 08:49:37 GMT") == 0, "IMF-fixdate: %s", d);
+	ok(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT", &t) == 0 && t == 784111777,
+	   "IMF-fixdate parsed");
+	const char *baddates[] = {"Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
+				  "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 32 Nov 1994 08:49:37 GMT",
+				  "Sun, 06 Nox 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", ""};
+	for (size_t i = 0; i < sizeof(baddates) / sizeof(baddates[0]); i++)
+		ok(http_date_parse(baddates[i], &t) < 0, "not taken: '%s'", baddates[i]);
 	return done_testing();
 }

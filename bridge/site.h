@@ -1,0 +1,42 @@
+/* site.h - the routes at run time: rules for route.c, each route's
+ * directories made absolute, its backend pool and its extra variables. */
+#ifndef H2CGI_SITE_H
+#define H2CGI_SITE_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "route.h"
+
+struct pool;
+
+struct site_route {
+	const struct config_route *conf;
+	enum backend_kind kind;
+	char *root;        /* real path of the route's directory (cgi-dir, static, docroot) */
+	char *docroot;     /* DOCUMENT_ROOT (real path), or NULL */
+	struct pool *pool; /* NULL for static routes */
+	char name[16];     /* "cgi" and "app" without --route, else "route1"... */
+	char **env;        /* "NAME=VALUE": --env, and --pass-env as found at start */
+	size_t nenv;
+	int procs;
+};
+
+struct site {
+	struct route_rule rules[CONFIG_MAX_ROUTES]; /* rules[i] is routes[i] */
+	struct site_route routes[CONFIG_MAX_ROUTES];
+	size_t n;
+	const char *index_html[1];                  /* the default --index */
+};
+
+/* Builds s from c: checks and resolves each directory. Returns 0, or -1
+ * with err naming the route and the problem. Free with site_free(). */
+int site_build(struct site *s, const struct config *c, char *err, size_t errlen);
+
+/* Frees what site_build() allocated (not the pools). */
+void site_free(struct site *s);
+
+/* The route.h probe on the real file system (stat(2), symlinks followed). */
+enum route_probe site_probe(void *ctx, const char *fspath);
+
+#endif
