@@ -641,8 +641,10 @@ static void load_file(struct config *c, const char *path)
 
 static void defaults(struct config *c)
 {
+	FILE *err = c->err;
+
 	memset(c, 0, sizeof(*c));
-	c->err = stderr;
+	c->err = err ? err : stderr;
 	c->cgi_prefix = "/cgi-bin/";
 	c->cgi_runner = LIBEXECDIR "/h2cgi-cgi";
 	c->access_log_format = "combined";
@@ -814,6 +816,9 @@ int config_parse(struct config *c, int argc, char **argv)
 			continue;
 		}
 		apply(c, o, val, &cli);
+		/* --index NAME...: the words up to the next option */
+		while (o->set == set_index && i + 1 < argc && argv[i + 1][0] != '-')
+			apply(c, o, argv[++i], &cli);
 	}
 	if (want_help) {
 		help();
@@ -823,16 +828,13 @@ int config_parse(struct config *c, int argc, char **argv)
 		printf("h2cgi %s\n", PACKAGE_VERSION);
 		return -1;
 	}
-	if (c->errors) {
-		config_usage();
-		return 64;
-	}
+	/* go on after a problem: --check lists them all */
 	if (c->nroutes == 0)
 		legacy_routes(c);
 	else if (c->legacy_cgi.kind || c->legacy_app.kind)
 		problem(c, NULL, "with --route, every backend belongs to a route: put --%s after one",
 			config_kind_name(c->legacy_cgi.kind ? c->legacy_cgi.kind : c->legacy_app.kind));
-	if (c->nroutes == 0)
+	if (c->nroutes == 0 && c->errors == 0)
 		problem(c, NULL, "nothing to serve: give --route, --cgi-dir, --spawn, --fastcgi or --static");
 	check_routes(c);
 	if (c->group && !c->user)
@@ -846,7 +848,8 @@ int config_parse(struct config *c, int argc, char **argv)
 	if (c->inetd && c->listen_given)
 		problem(c, NULL, "--inetd serves the connection on fd 0: no --listen");
 	if (c->errors) {
-		config_usage();
+		if (c->err == stderr && !c->check)
+			config_usage();
 		return 64;
 	}
 	if (c->nlisten == 0 && !c->inetd)

@@ -90,7 +90,8 @@ struct config {
 	char **strings;            /* values read from the file, freed with the config */
 	size_t nstrings, strings_cap;
 	int errors;
-	FILE *err;                 /* where problems are written (stderr) */
+	FILE *err;                 /* where problems are written: set it before
+				    * config_parse(), or NULL for stderr */
 };
 
 /* Reads the command line and the --config file it names into c (defaults

@@ -42,9 +42,12 @@ static struct config cfg;
 #define MAX_LISTENERS 64
 static struct listener listeners[MAX_LISTENERS];
 static size_t nlisteners;
-static struct site site;
-static struct pool pools[CONFIG_MAX_ROUTES]; /* one per route with a backend */
+static struct site first_site, *site = &first_site; /* the routes now */
+#define MAX_POOLS 256
+static struct pool *pools[MAX_POOLS]; /* every pool started, retired ones too */
 static size_t npools;
+static int saved_argc;
+static char **saved_argv;
 static char run_dir[64];
 static struct loop_io sig_io;
 static struct loop_timer sweep_timer, grace_timer;
@@ -203,7 +206,8 @@ static int workers_alive(void)
 static void for_pools(void (*fn)(struct pool *p, int arg), int arg)
 {
 	for (size_t i = 0; i < npools; i++)
-		fn(&pools[i], arg);
+		if (!pools[i]->closed)
+			fn(pools[i], arg);
 }
 
 static void restart_pool(struct pool *p, int arg)
@@ -227,6 +231,7 @@ static void worker_hup(struct pool *p, int arg)
 }
 
 static void on_signal(struct loop_io *io, uint32_t events);
+static void reload_config(void);
 static void on_control(struct loop_io *io, uint32_t events);
 static void sweep(struct loop_timer *t);
 static void before_sleep(void);
@@ -258,7 +263,7 @@ static void worker_main(int index, int ctl)
 	    (ctl_fd >= 0 && loop_add(&ctl_io, ctl_fd, EPOLLIN, on_control) < 0))
 		fatal(1, "worker: epoll: %s", strerror(errno));
 	for (size_t i = 0; i < npools; i++)
-		pool_worker_init(&pools[i], report_pipe[1]);
+		pool_worker_init(pools[i], report_pipe[1]);
 	watch_listeners(index);
 	loop_set_before_sleep(before_sleep);
 	loop_timer_set(&sweep_timer, 1000, sweep);
@@ -348,8 +353,8 @@ static void on_report(struct loop_io *io, uint32_t events)
 		if (sscanf(line, "%15s %d", name, &id) != 2)
 			continue;
 		for (size_t i = 0; i < npools; i++)
-			if (strcmp(pools[i].name, name) == 0)
-				pool_master_report(&pools[i], id);
+			if (strcmp(pools[i]->name, name) == 0)
+				pool_master_report(pools[i], id);
 	}
 }
 
@@ -366,7 +371,7 @@ static void reap_children(void)
 				done = true;
 			}
 		for (size_t i = 0; i < npools && !done; i++)
-			done = pool_reap(&pools[i], pid, status);
+			done = pool_reap(pools[i], pid, status);
 	}
 }
 
@@ -384,6 +389,8 @@ static void on_signal(struct loop_io *io, uint32_t events)
 			if (!master_of_workers())
 				reload(NULL);
 			restart_pools();
+			if (cfg.config_file)
+				reload_config();
 			if (master_of_workers())
 				forward(SIGHUP); /* workers reload the certificate, follow the pools */
 			break;
@@ -639,10 +646,10 @@ static void check_site(void)
 {
 	char err[1024];
 
-	if (site_build(&site, &cfg, err, sizeof(err)) < 0)
+	if (site_build(site, &cfg, err, sizeof(err)) < 0)
 		fatal(1, "%s", err);
-	for (size_t i = 0; i < site.n; i++)
-		if (site.routes[i].kind == BACKEND_CGI && access(cfg.cgi_runner, X_OK) < 0)
+	for (size_t i = 0; i < site->n; i++)
+		if (site->routes[i].kind == BACKEND_CGI && access(cfg.cgi_runner, X_OK) < 0)
 			fatal(1, "CGI runner %s: %s (see --cgi-runner)", cfg.cgi_runner, strerror(errno));
 }
 
@@ -679,47 +686,160 @@ static void check_spawn(const char *cmd)
 		fatal(1, "--spawn: %s: not an executable file", prog);
 }
 
-/* A pool per route with a backend; static routes have none. */
-static void start_pools(void)
+/* Starts the pool of route sr (in a worker: attaches to the master's).
+ * Returns it, or NULL with err. */
+static struct pool *new_pool(struct site_route *sr, char *err, size_t errlen)
 {
-	char err[512], cmd[PATH_MAX * 2 + 64];
+	char cmd[PATH_MAX * 2 + 64];
+	struct pool *p;
+	int rc = -1;
 
-	for (size_t i = 0; i < site.n; i++) {
-		struct site_route *sr = &site.routes[i];
-		struct pool *p = &pools[npools];
-		int rc = 0;
-		switch (sr->kind) {
-		case BACKEND_CGI:
-			/* the runner gets its directory as an argument, never from a request */
-			if (strchr(sr->root, '\'') || strchr(cfg.cgi_runner, '\''))
-				fatal(1, "--cgi-dir and --cgi-runner may not contain a quote");
-			snprintf(cmd, sizeof(cmd), "'%s' --root '%s' --timeout %d", cfg.cgi_runner,
-				 sr->root, cfg.script_timeout);
-			rc = pool_spawn(p, sr->name, cmd, sr->procs, run_dir, err, sizeof(err));
-			break;
-		case BACKEND_SPAWN:
-			check_spawn(sr->conf->backend);
-			rc = pool_spawn(p, sr->name, sr->conf->backend, sr->procs, run_dir, err, sizeof(err));
-			break;
-		case BACKEND_FASTCGI:
-			rc = pool_external(p, sr->name, sr->conf->backend, err, sizeof(err));
-			break;
-		default:
-			continue;
-		}
-		if (rc < 0)
-			fatal(1, "route %s: %s", sr->conf->pattern, err);
-		p->qmax = cfg.queue_max;
-		p->qtimeout = cfg.queue_timeout;
-		sr->pool = p;
-		npools++;
+	if (npools == MAX_POOLS) {
+		snprintf(err, errlen, "more than %d backends started since start-up: restart h2cgi",
+			 MAX_POOLS);
+		return NULL;
 	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sr->kind == BACKEND_CGI) {
+		/* the runner gets its directory as an argument, never from a request */
+		if (strchr(sr->root, '\'') || strchr(cfg.cgi_runner, '\'')) {
+			snprintf(err, errlen, "--cgi-dir and --cgi-runner may not contain a quote");
+			goto fail;
+		}
+		snprintf(cmd, sizeof(cmd), "'%s' --root '%s' --timeout %d", cfg.cgi_runner, sr->root,
+			 cfg.script_timeout);
+	} else {
+		snprintf(cmd, sizeof(cmd), "%s", sr->conf->backend);
+	}
+	if (sr->kind == BACKEND_FASTCGI)
+		rc = pool_external(p, sr->name, sr->conf->backend, err, errlen);
+	else if (is_worker)
+		rc = pool_attach(p, sr->name, cmd, run_dir, report_pipe[1]);
+	else
+		rc = pool_spawn(p, sr->name, cmd, sr->procs, run_dir, err, errlen);
+	if (rc < 0) {
+		if (is_worker)
+			snprintf(err, errlen, "cannot reach the master's pool %s", sr->name);
+		goto fail;
+	}
+	if (master_of_workers())
+		pool_set_master(p, workers_alive());
+	p->qmax = cfg.queue_max;
+	p->qtimeout = cfg.queue_timeout;
+	pools[npools++] = p;
+	return p;
+fail:
+	free(p);
+	return NULL;
+}
+
+/* A pool per route with a backend (static routes have none); a route
+ * whose backend prev already runs keeps that pool. Returns 0, or -1 with
+ * err after stopping the pools it started. */
+static int start_pools(struct site *s, struct site *prev, char *err, size_t errlen)
+{
+	size_t first = npools;
+	bool taken[CONFIG_MAX_ROUTES] = {false};
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct site_route *sr = &s->routes[i];
+		if (sr->kind == BACKEND_STATIC)
+			continue;
+		for (size_t k = 0; prev && k < prev->n && !sr->pool; k++)
+			if (!taken[k] && prev->routes[k].pool && site_same_backend(sr, &prev->routes[k])) {
+				taken[k] = true;
+				sr->pool = prev->routes[k].pool;
+				snprintf(sr->name, sizeof(sr->name), "%s", sr->pool->name);
+			}
+		if (sr->pool)
+			continue;
+		if (sr->kind == BACKEND_SPAWN)
+			check_spawn(sr->conf->backend);
+		if (prev) /* names stay unique across reloads (sockets, reports) */
+			snprintf(sr->name, sizeof(sr->name), "pool%zu", npools + 1);
+		if ((sr->pool = new_pool(sr, err, errlen)) == NULL) {
+			char why[512];
+			snprintf(why, sizeof(why), "route %s: %s", sr->conf->pattern, err);
+			snprintf(err, errlen, "%s", why);
+			while (npools > first) {
+				struct pool *p = pools[--npools];
+				pool_stop(p);
+				free(p);
+			}
+			return -1;
+		}
+	}
+	for (size_t k = 0; prev && k < prev->n; k++)
+		if (prev->routes[k].pool && !taken[k] && !prev->routes[k].pool->closed)
+			pool_retire(prev->routes[k].pool);
+	return 0;
+}
+
+/* A replaced site whose last stream ended. */
+static void site_done(struct site *s)
+{
+	site_free(s);
+	if (s != &first_site)
+		free(s);
+}
+
+/* SIGHUP with --config: the file again. A file that fails to load is
+ * logged line by line and the running routes stay. */
+static void reload_config(void)
+{
+	char err[1024], *msg = NULL;
+	size_t msglen = 0;
+	struct config *nc = calloc(1, sizeof(*nc));
+	struct site *ns = calloc(1, sizeof(*ns));
+	FILE *f = open_memstream(&msg, &msglen);
+
+	if (nc == NULL || ns == NULL || f == NULL) {
+		log_err("SIGHUP: out of memory; keeping the running configuration");
+		goto fail;
+	}
+	nc->err = f;
+	int rc = config_parse(nc, saved_argc, saved_argv);
+	fclose(f);
+	f = NULL;
+	if (rc != 0) {
+		for (char *line = strtok(msg, "\n"); line; line = strtok(NULL, "\n"))
+			log_err("SIGHUP: %s", line);
+		log_err("SIGHUP: %s not loaded; keeping the running configuration", cfg.config_file);
+		config_free(nc);
+		goto fail;
+	}
+	if (site_build(ns, nc, err, sizeof(err)) < 0 || start_pools(ns, site, err, sizeof(err)) < 0) {
+		log_err("SIGHUP: %s; keeping the running configuration", err);
+		site_free(ns);
+		config_free(nc);
+		goto fail;
+	}
+	ns->cfg = nc;
+	struct site *old = site;
+	site = stream_env.site = ns;
+	if (old->refs == 0)
+		site_done(old);
+	if (!is_worker)
+		log_info("SIGHUP: %s reloaded: %zu routes", cfg.config_file, ns->n);
+	free(msg);
+	return;
+fail:
+	if (f)
+		fclose(f);
+	free(msg);
+	free(nc);
+	free(ns);
 }
 
 static void stop_pools(void)
 {
-	for (size_t i = 0; i < npools; i++)
-		pool_stop(&pools[i]);
+	for (size_t i = 0; i < npools; i++) {
+		pool_stop(pools[i]);
+		free(pools[i]);
+	}
 	if (run_dir[0])
 		rmdir(run_dir);
 }
@@ -730,6 +850,8 @@ int main(int argc, char **argv)
 	sigset_t mask;
 
 	log_init("h2cgi");
+	saved_argc = argc;
+	saved_argv = argv;
 	int rc = config_parse(&cfg, argc, argv);
 	if (rc != 0) {
 		config_free(&cfg);
@@ -737,13 +859,13 @@ int main(int argc, char **argv)
 	}
 	if (cfg.check) {
 		/* the directories too, as start-up would find them */
-		if (site_build(&site, &cfg, err, sizeof(err)) < 0) {
+		if (site_build(site, &cfg, err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s\n", err);
 			config_free(&cfg);
 			return 1;
 		}
 		config_print(&cfg, stdout);
-		site_free(&site);
+		site_free(site);
 		config_free(&cfg);
 		return 0;
 	}
@@ -812,8 +934,10 @@ int main(int argc, char **argv)
 	if (cfg.user && geteuid() == 0 && !cfg.inetd)
 		start_keeper(&mask); /* the signals blocked above */
 	drop_privileges();
-	start_pools();
-	stream_env.site = &site;
+	if (start_pools(site, NULL, err, sizeof(err)) < 0)
+		fatal(1, "%s", err);
+	stream_env.site = site;
+	stream_env.site_done = site_done;
 	stream_env.software = "h2cgi/" PACKAGE_VERSION;
 	stream_env.server = cfg.server_header;
 	stream_env.json_log = strcmp(cfg.access_log_format, "json") == 0;
@@ -868,7 +992,7 @@ int main(int argc, char **argv)
 	log_info("stopped");
 	if (!cfg.cleartext)
 		tls_deinit();
-	site_free(&site);
+	site_free(site);
 	mime_free();
 	config_free(&cfg);
 	return exit_code;

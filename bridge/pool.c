@@ -226,7 +226,7 @@ int pool_restart(struct pool *p)
 {
 	char err[256];
 
-	if (p->cmd == NULL)
+	if (p->cmd == NULL || p->gen == NULL)
 		return 0;
 	struct pool_gen *old = p->gen, *g = gen_new(p, old->nprocs, err, sizeof(err));
 	if (g == NULL) {
@@ -332,7 +332,7 @@ static void worker_report(struct pool *p, struct pool_gen *g)
 
 void pool_worker_hup(struct pool *p)
 {
-	if (p->role != POOL_WORKER || p->gen == NULL)
+	if (p->role != POOL_WORKER || p->gen == NULL || p->closed)
 		return;
 	struct pool_gen *old = p->gen, *g = worker_gen(p);
 	if (g == NULL || g->id == old->id) {
@@ -347,6 +347,63 @@ void pool_worker_hup(struct pool *p)
 	}
 	old->next = p->retired;
 	p->retired = old;
+}
+
+int pool_attach(struct pool *p, const char *name, const char *cmd, const char *dir,
+		int report_fd)
+{
+	pool_base(p, name);
+	p->cmd = strdup(cmd);
+	p->dir = strdup(dir);
+	if (p->cmd == NULL || p->dir == NULL)
+		return -1;
+	pool_worker_init(p, report_fd);
+	return p->gen ? 0 : -1;
+}
+
+void pool_retire(struct pool *p)
+{
+	struct pool_gen *old = p->gen;
+
+	p->closed = true;
+	while (p->qhead) {
+		struct stream *s = p->qhead;
+		pool_dequeue(p, s);
+		stream_fail(s, 503, "the route's backend was removed by a reload");
+	}
+	if (old == NULL)
+		return; /* external: connections just end */
+	p->gen = NULL;
+	if (p->role == POOL_WORKER) {
+		if (old->active == 0) {
+			worker_report(p, old);
+			free(old);
+		} else {
+			old->next = p->retired;
+			p->retired = old;
+		}
+		return;
+	}
+	close(old->listen_fd);
+	old->listen_fd = -1;
+	unlink(old->sock_path);
+	char link[256];
+	snprintf(link, sizeof(link), "%s/%s.sock", p->dir, p->name);
+	unlink(link);
+	old->next = p->retired;
+	p->retired = old;
+	if (p->role == POOL_MASTER) {
+		old->reports = p->workers;
+		log_info("pool %s: no route uses it any more; it stops when the %d workers are done "
+			 "with it", p->name, p->workers);
+		if (old->reports == 0)
+			gen_stop(p, old);
+		return;
+	}
+	log_info("pool %s: no route uses it any more; it stops after its %u requests", p->name,
+		 old->active);
+	if (old->active == 0)
+		gen_stop(p, old);
 }
 
 /* Processes of g alive now. */
@@ -387,6 +444,10 @@ unsigned pool_retry_after(const struct pool *p)
 int pool_connect(struct pool *p, int *fd, struct pool_gen **gen)
 {
 	*gen = NULL;
+	if (p->closed) {
+		errno = ECONNREFUSED;
+		return -1;
+	}
 	if (gen_down(p)) {
 		errno = EHOSTDOWN;
 		return -1;

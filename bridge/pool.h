@@ -56,6 +56,7 @@ struct pool {
 	int qlen, qmax;
 	int qtimeout;                 /* seconds */
 	struct loop_timer timer;      /* retries the queue, respawns */
+	bool closed;                  /* retired by a reload: no new connections */
 	bool draining;                /* drain_queue() runs: no re-entry */
 	bool drain_again;             /* a release came meanwhile */
 };
@@ -116,6 +117,16 @@ void pool_worker_hup(struct pool *p);
 /* In the master: a worker reported generation id done (or, with id 0, a
  * worker is gone and holds no generation any more). */
 void pool_master_report(struct pool *p, int id);
+
+/* In a worker: p stands for a pool the master spawned (after a reload)
+ * and connects through its link dir/name.sock. Returns 0 or -1. */
+int pool_attach(struct pool *p, const char *name, const char *cmd, const char *dir,
+		int report_fd);
+
+/* A reload left p without a route: its queue is answered 503, it takes no
+ * new connection, and its backends stop once their requests are done (a
+ * master: once every worker reported). */
+void pool_retire(struct pool *p);
 
 /* Stops every child of every generation (TERM, then KILL after a second)
  * and removes the sockets. */

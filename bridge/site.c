@@ -125,8 +125,19 @@ fail:
 	return -1;
 }
 
+bool site_same_backend(const struct site_route *a, const struct site_route *b)
+{
+	if (a->kind != b->kind || a->procs != b->procs || !a->conf || !b->conf ||
+	    strcmp(a->conf->backend, b->conf->backend) != 0)
+		return false;
+	/* the CGI runner is started with its real directory */
+	return a->kind != BACKEND_CGI || strcmp(a->root, b->root) == 0;
+}
+
 void site_free(struct site *s)
 {
+	struct config *c = s->cfg;
+
 	for (size_t i = 0; i < s->n; i++) {
 		struct site_route *sr = &s->routes[i];
 		route_rule_free(&s->rules[i]);
@@ -137,4 +148,8 @@ void site_free(struct site *s)
 		free(sr->env);
 	}
 	memset(s, 0, sizeof(*s));
+	if (c) {
+		config_free(c);
+		free(c);
+	}
 }

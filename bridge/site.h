@@ -3,6 +3,7 @@
 #ifndef H2CGI_SITE_H
 #define H2CGI_SITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -27,13 +28,18 @@ struct site {
 	struct site_route routes[CONFIG_MAX_ROUTES];
 	size_t n;
 	const char *index_html[1];                  /* the default --index */
+	unsigned refs;                              /* streams routed by it */
+	struct config *cfg;                         /* owned (a reload's), or NULL */
 };
 
 /* Builds s from c: checks and resolves each directory. Returns 0, or -1
  * with err naming the route and the problem. Free with site_free(). */
 int site_build(struct site *s, const struct config *c, char *err, size_t errlen);
 
-/* Frees what site_build() allocated (not the pools). */
+/* True when a and b start the same backend (a reload keeps its pool). */
+bool site_same_backend(const struct site_route *a, const struct site_route *b);
+
+/* Frees what site_build() allocated (not the pools), and an owned cfg. */
 void site_free(struct site *s);
 
 /* The route.h probe on the real file system (stat(2), symlinks followed). */

@@ -552,9 +552,13 @@ static void file_fill(struct stream *s, size_t want)
  * redirect, an error). */
 static int route(struct stream *s, const char *target)
 {
-	struct site *site = stream_env.site;
 	struct route_match *m = &s->route;
 
+	if (s->site == NULL) {
+		s->site = stream_env.site;
+		s->site->refs++;
+	}
+	struct site *site = s->site; /* a local redirect stays on the same routes */
 	route_match_free(m);
 	s->sr = NULL;
 	s->pool = NULL;
@@ -1243,6 +1247,9 @@ void stream_free_dead(void)
 		buf_free(&s->up_in);
 		buf_free(&s->body);
 		route_match_free(&s->route);
+		if (s->site && --s->site->refs == 0 && s->site != stream_env.site &&
+		    stream_env.site_done)
+			stream_env.site_done(s->site);
 		free(s->hdrs);
 		free(s->resp_store);
 		free(s->redir_target);

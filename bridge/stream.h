@@ -20,7 +20,8 @@ struct pool_gen;
 
 /* The routes and what the streams share; set by main. */
 struct stream_env {
-	struct site *site;     /* the routes and their pools */
+	struct site *site;     /* the routes and their pools (a reload replaces it) */
+	void (*site_done)(struct site *); /* a replaced site's last stream ended */
 	const char *software;  /* SERVER_SOFTWARE */
 	const char *spool_dir; /* where bodies without a length wait */
 	const char *server;    /* --server-header, or NULL */
@@ -60,6 +61,7 @@ struct stream {
 	long long spool_len, spool_sent;
 	size_t unconsumed;            /* body bytes in up_out not yet given back */
 	struct route_match route;
+	struct site *site;            /* the routes it began with (it keeps them) */
 	struct site_route *sr;        /* the route serving it, NULL before routing */
 	struct pool *pool;
 	struct pool_gen *gen;         /* the backend generation connected to */
