@@ -102,13 +102,15 @@ like "$(cat "$D/log/access.log")" "GET /cgi-bin/env.cgi" "runit/run: the access 
 # the "Typical use" lines of the README and of h2cgi(8), as root
 typical() { # prints the example lines of README and h2cgi(8), paths of this test
     { sed -n '/^Typical use/,/^Options/p' "$top_srcdir/README" | sed -n 's/^    \(h2cgi --.*\)/\1/p'
-      sed -n '/^\.SH EXAMPLES/,/^\.SH/p' "$top_srcdir/doc/h2cgi.8" | sed -n 's/\\-/-/g; s/^\(h2cgi --.*\)/\1/p'
+      sed -n '/^\.SH EXAMPLES/,/^\.SH/p' "$top_srcdir/doc/h2cgi.8" | sed -n 's/\\-/-/g; s/\\(aq//g; s/^\(h2cgi --.*\)/\1/p'
     } | sed -e "s|^h2cgi |$BIN |" -e "s|--listen :[0-9]* |--listen 127.0.0.1:0 |" \
         -e "s| cert.pem| $D/cert.pem|" -e "s| key.pem| $D/key.pem|" -e "s|/srv/cgi-bin|$D/cgi|" \
         -e "s|/usr/local/libexec/app.fcgi|$top_builddir/examples/fcgi/hints.fcgi|" \
-        -e "s|unix:/run/php/php-fpm.sock|unix:$D/none.sock|" -e "s|/srv/www|$D|" \
-        -e "s|--cgi-dir \([^ ]*\)|--cgi-dir \1 --cgi-runner $RUNNER|"
+        -e "s|unix:/run/php/php-fpm.sock|unix:$D/none.sock|" -e "s|/srv/www|$D|g" \
+        -e "s|--cgi-dir \([^ ]*\)|--cgi-dir \1 --cgi-runner $RUNNER|" -e "s/'//g" \
+        -e "s|--config /etc/h2cgi/h2cgi.conf|--config $D/h2cgi.conf|"
 }
+printf 'listen 127.0.0.1:0\nuser www-data\ncgi-runner %s\nroute /cgi-bin/\n    cgi-dir %s\n' "$RUNNER" "$D/cgi" > "$D/h2cgi.conf"
 nt=0
 typical > "$WORK/typical"
 while read -r line; do
@@ -124,7 +126,7 @@ while read -r line; do
     kill $S 2>/dev/null
     wait $S
 done < "$WORK/typical"
-is "$nt" "6" "three typical uses in the README and three in h2cgi(8)"
+is "$nt" "8" "four typical uses in the README and four in h2cgi(8)"
 
 # running as root without --user is refused for spawned backends (see
 # privileges.sh) and said aloud for --fastcgi
