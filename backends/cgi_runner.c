@@ -149,6 +149,29 @@ static void child(const char *script, int in, int out, int err, char **envp)
 			_exit(126);
 	}
 	char *argv[] = {(char *)script, NULL};
+	/* php-cgi run through a "#!" line refuses to work without
+	 * REDIRECT_STATUS (cgi.force_redirect). Only a script gets it: the
+	 * php-cgi binary itself, which Debian puts in /usr/lib/cgi-bin, would
+	 * run whatever PATH_TRANSLATED names as PHP. */
+	char magic[2] = {0, 0};
+	int fd = open(script, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, magic, 2) != 2)
+			magic[0] = 0;
+		close(fd);
+	}
+	if (magic[0] == '#' && magic[1] == '!') {
+		size_t n = 0;
+		while (envp[n])
+			n++;
+		char **env = malloc((n + 2) * sizeof(*env));
+		if (env != NULL) {
+			memcpy(env, envp, n * sizeof(*env));
+			env[n] = "REDIRECT_STATUS=200";
+			env[n + 1] = NULL;
+			envp = env;
+		}
+	}
 	execve(script, argv, envp);
 	fprintf(stderr, "cannot execute %s: %s\n", script, strerror(errno));
 	_exit(126);

@@ -277,9 +277,9 @@ static int build_request(struct stream *s)
 	if (cgi_env_build(&r, param_append, &params) < 0 ||
 	    buf_append(&s->up_out, begin, sizeof(begin)) < 0)
 		goto fail;
-	/* php-cgi run as a CGI program refuses to start without it ("Security
-	 * Alert"); lighttpd and Apache set it too */
-	if (param_append(&params, "REDIRECT_STATUS", 15, "200", 3) < 0)
+	/* as lighttpd does; for CGI routes h2cgi-cgi adds it for scripts only
+	 * (PHP's cgi.force_redirect guards the php-cgi binary itself) */
+	if (sr->kind != BACKEND_CGI && param_append(&params, "REDIRECT_STATUS", 15, "200", 3) < 0)
 		goto fail;
 	for (size_t i = 0; i < sr->nenv; i++) {
 		size_t nl = strcspn(sr->env[i], "=");

@@ -63,6 +63,15 @@ $CURL -o "$WORK/gw.tgz" "$GW?p=demo.git;a=snapshot;h=HEAD;sf=tgz"
 is "$(tar tzf "$WORK/gw.tgz" 2>&1 | sed 's|^[^/]*/||' | grep -v '^$' | sort | tr '\n' ' ')" "README main.c " \
     "gitweb: a snapshot download (tar.gz)"
 
+# Debian's /usr/lib/cgi-bin/php is php-cgi itself: it must not run (or
+# show) another file of the directory through PATH_TRANSLATED
+if [ -e /usr/lib/cgi-bin/php ]; then
+    got=$($CURL "$URL/cgi-bin/php/gitweb.cgi")
+    is "$(printf '%s' "$got" | grep -c 'use strict')" "0" "/cgi-bin/php/gitweb.cgi does not disclose gitweb.cgi"
+    is "$($CURL -o /dev/null -w '%{http_code}' "$URL/cgi-bin/php/gitweb.cgi")" "502" \
+        "php-cgi keeps its own refusal (no REDIRECT_STATUS for a binary; its headerless alert is a 502)"
+fi
+
 # cgit
 page=$($CURL "$URL/cgit/cgit.cgi/demo.git/")
 like "$page" "Demo repository" "cgit: the summary page"

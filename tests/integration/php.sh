@@ -118,6 +118,13 @@ is "$(var SCRIPT_NAME):$(var PATH_INFO):$(var SCRIPT_FILENAME)" "/info.php:/x/y:
 is "$($CURL -d name=cgi "$URL/form.php")" "hello cgi" "php-cgi: a POST form"
 is "$($CURL "$URL/notes.txt")" 'notes <?php echo "pwned\n"; ?>' "php-cgi: notes.txt is sent as it is, not run"
 stop_h2cgi
+# php-cgi as a "#!" CGI script: it gets REDIRECT_STATUS, so no "Security Alert"
+mkdir -p "$WORK/cgi"
+printf '#!/usr/bin/php-cgi\n<?php header("Content-Type: text/plain"); echo "shebang php ", $_SERVER["PATH_INFO"] ?? "", "\n";\n' > "$WORK/cgi/page.php"
+chmod 755 "$WORK/cgi/page.php"
+start_h2cgi --route /cgi-bin/ --cgi-dir "$WORK/cgi"
+is "$($CURL "$URL/cgi-bin/page.php/x")" "shebang php /x" "a #!/usr/bin/php-cgi CGI script runs (REDIRECT_STATUS=200)"
+stop_h2cgi
 "$BIN" --listen 127.0.0.1:0 --route / --spawn php-cgi --docroot "$S" $ROOTOPT 2>"$WORK/e"; rc=$?
 is "$rc" "64" "php-cgi on a prefix route with a docroot: refused at start"
 like "$(cat "$WORK/e")" "'php-cgi' would run every file under --docroot .* as a script" "and says why"
