@@ -8,7 +8,7 @@ set -u
 b=${top_builddir:-.}/tests/fuzz
 c=${top_srcdir:-.}/tests/fuzz/corpus
 n=0
-for t in fcgi cgi_response cgi_env h1; do
+for t in fcgi cgi_response cgi_env h1 static; do
     for f in "$c/$t"/*; do
         [ -f "$f" ] || continue
         n=$((n + 1))

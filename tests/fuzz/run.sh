@@ -6,7 +6,7 @@ b=${top_builddir:-.}/tests/fuzz
 c=${top_srcdir:-.}/tests/fuzz/corpus
 secs=${FUZZ_SECONDS:-20}
 n=0
-for t in fcgi cgi_response cgi_env h1; do
+for t in fcgi cgi_response cgi_env h1 static; do
     n=$((n + 1))
     work=$(mktemp -d)
     cp "$c/$t"/* "$work"/ 2>/dev/null
