@@ -57,4 +57,22 @@ stop_h2cgi
 cp -r "$top_srcdir/tests/integration/cgi" "$WORK/cgi"
 start_h2cgi --cgi-dir "$WORK/cgi" --procs 1
 is "$($CURL "$URL/cgi-bin/fds.cgi" | tr '\n' ' ')" "0 1 2 3 " "a script's fds: 0, 1, 2 (and ls's own 3)"
+h=$($CURL -D - "$URL/cgi-bin/nph-test.cgi" | tr -d '\r')
+like "$(printf '%s\n' "$h" | head -1)" "^HTTP/2 202" "an NPH script's status line gives the status"
+like "$h" "x-nph: yes" "its other fields pass"
+is "$(printf '%s\n' "$h" | grep -ci '^connection:')" "0" "hop-by-hop fields dropped as for any script"
+is "$(printf '%s\n' "$h" | tail -1)" "nph body" "and its body"
+is "$($CURL "$URL/cgi-bin/sub/deep.cgi/x/y")" "/cgi-bin/sub/deep.cgi /x/y" \
+    "a program in a subdirectory: the path walks down to it; the rest is PATH_INFO"
+stop_h2cgi
+
+# local redirects go through the routes again, with a loop limit
+mkdir -p "$WORK/files"
+printf 'a static note\n' > "$WORK/files/note.txt"
+start_h2cgi --route /cgi-bin/ --cgi-dir "$WORK/cgi" --procs 1 --route /files/ --static "$WORK/files"
+is "$($CURL "$URL/cgi-bin/to-static.cgi")" "a static note" "a local redirect to another route (static)"
+is "$($CURL -o /dev/null -w '%{http_code}' "$URL/cgi-bin/loop.cgi")" "502" "a local redirect loop: 502"
+like "$(cat "$ERRLOG")" "loop\.cgi: 502: too many local redirects" "logged"
+is "$($CURL -o /dev/null -w '%{http_code}' "$URL/elsewhere")" "404" "a path no route holds: 404"
+like "$(cat "$ERRLOG")" "GET /elsewhere: 404: no route for this path" "logged"
 done_testing
