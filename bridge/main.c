@@ -992,7 +992,7 @@ int main(int argc, char **argv)
 	log_info("stopped");
 	if (!cfg.cleartext)
 		tls_deinit();
-	site_free(site);
+	site_done(site);
 	mime_free();
 	config_free(&cfg);
 	return exit_code;

@@ -302,6 +302,8 @@ static int serve_static(const struct route_rule *rules, size_t n, int i, const c
 		return take(m, i, path, len, file);
 	if (what == ROUTE_DIR && path[len - 1] != '/') {
 		free(file);
+		if (raw_len > 1 && (raw[1] == '/' || raw[1] == '\\'))
+			return refuse(m, 404, "no redirect to a path that starts with '//'", i);
 		/* RFC 9110 §15.4.2: the directory's URL ends in '/', so that the
 		 * relative links of its index resolve */
 		m->location = malloc(raw_len + 2 + 1 + strlen(m->query));

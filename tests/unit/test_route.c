@@ -18,10 +18,17 @@ static const char *const tree[][2] = {
 	{"/assets/app.js", "f"},
 };
 
-static enum route_probe probe(void *ctx, const char *p)
+static enum route_probe probe(void *ctx, const char *path)
 {
 	int *calls = ctx;
-	size_t n = strlen(p);
+	char p[256];
+	size_t n = 0;
+
+	/* as stat(2): "a//b" is "a/b" */
+	for (size_t i = 0; path[i] && n < sizeof(p) - 1; i++)
+		if (!(path[i] == '/' && n > 0 && p[n - 1] == '/'))
+			p[n++] = path[i];
+	p[n] = '\0';
 	(*calls)++;
 	if (n > 1 && p[n - 1] == '/')
 		n--; /* as stat(2): "dir/" is the directory */
@@ -111,6 +118,8 @@ int main(void)
 	is("/", 1, 0, "/index.php", "", "/www/index.php"); /* index.php, by *.php */
 	is("/site/", 0, 0, "/site/index.html", "", "/www/site/index.html");
 	is("/site", 0, 301, NULL, NULL, NULL);
+	is("//site", 0, 404, NULL, NULL, NULL); /* never a Location of "//site/" */
+	is("/%2fsite", 0, 301, NULL, NULL, NULL); /* Location "/%2fsite/": a path */
 	is("/.git/config", 0, 404, NULL, NULL, NULL);
 	is("/assets/app.js", 5, 0, "/assets/app.js", "", "/assets/app.js");
 	is("/assets/none.js", 5, 404, NULL, NULL, NULL);
