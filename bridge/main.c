@@ -759,7 +759,7 @@ static int start_pools(struct site *s, struct site *prev, char *err, size_t errl
 		if (sr->kind == BACKEND_SPAWN)
 			check_spawn(sr->conf->backend);
 		if (prev) /* names stay unique across reloads (sockets, reports) */
-			snprintf(sr->name, sizeof(sr->name), "pool%zu", npools + 1);
+			snprintf(sr->name, sizeof(sr->name), "pool%u", (unsigned)(npools + 1));
 		if ((sr->pool = new_pool(sr, err, errlen)) == NULL) {
 			char why[512];
 			snprintf(why, sizeof(why), "route %s: %s", sr->conf->pattern, err);

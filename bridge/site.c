@@ -80,7 +80,7 @@ int site_build(struct site *s, const struct config *c, char *err, size_t errlen)
 		if (c->legacy)
 			snprintf(sr->name, sizeof(sr->name), "%s", r->kind == BACKEND_CGI ? "cgi" : "app");
 		else
-			snprintf(sr->name, sizeof(sr->name), "route%zu", i + 1);
+			snprintf(sr->name, sizeof(sr->name), "route%u", (unsigned)(i + 1));
 		if (r->kind == BACKEND_CGI || r->kind == BACKEND_STATIC) {
 			sr->root = real_dir(r->backend, r->kind == BACKEND_CGI ? "cgi-dir" : "static", r,
 					    c->legacy, err, errlen);

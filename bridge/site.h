@@ -17,7 +17,7 @@ struct site_route {
 	char *root;        /* real path of the route's directory (cgi-dir, static, docroot) */
 	char *docroot;     /* DOCUMENT_ROOT (real path), or NULL */
 	struct pool *pool; /* NULL for static routes */
-	char name[16];     /* "cgi" and "app" without --route, else "route1"... */
+	char name[24];     /* "cgi" and "app" without --route, else "route1"... */
 	char **env;        /* "NAME=VALUE": --env, and --pass-env as found at start */
 	size_t nenv;
 	int procs;

@@ -111,8 +111,10 @@ still_alive() {
 # children PID: direct children of a process
 children() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '; }
 
+FPM_PID=
 cleanup() {
     stop_h2cgi
+    [ -n "$FPM_PID" ] && kill "$FPM_PID" 2>/dev/null && wait "$FPM_PID" 2>/dev/null
     rm -rf "$WORK"
 }
 # done_testing runs stop_h2cgi first, so a sanitizer report still counts
@@ -140,4 +142,35 @@ wait_port() {
         i=$((i + 1))
     done
     return 1
+}
+
+# start_php_fpm: Debian's php-fpm with a private pool on $WORK/php.sock
+# (sessions and uploads in $WORK); sets FPM_PID. Skips the test without it.
+start_php_fpm() {
+    FPM=$(command -v php-fpm8.2 || ls /usr/sbin/php-fpm* 2>/dev/null | head -1)
+    [ -n "$FPM" ] && [ -x "$FPM" ] || skip_all "php-fpm not installed (tools/deps.sh)"
+    mkdir -p "$WORK/sess" "$WORK/tmp"
+    cat > "$WORK/fpm.conf" <<EOF
+[global]
+pid = $WORK/fpm.pid
+error_log = $WORK/fpm.log
+daemonize = no
+[site]
+listen = $WORK/php.sock
+pm = static
+pm.max_children = 3
+php_admin_value[session.save_path] = $WORK/sess
+php_admin_value[upload_tmp_dir] = $WORK/tmp
+php_admin_value[upload_max_filesize] = 16M
+php_admin_value[post_max_size] = 16M
+EOF
+    "$FPM" -R -n -y "$WORK/fpm.conf" -F 2>>"$WORK/fpm.log" &
+    FPM_PID=$!
+    i=0
+    while [ ! -S "$WORK/php.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    if [ ! -S "$WORK/php.sock" ]; then
+        echo "Bail out! php-fpm did not start: $(cat "$WORK/fpm.log")"
+        kill "$FPM_PID"
+        exit 1
+    fi
 }

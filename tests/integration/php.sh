@@ -4,11 +4,9 @@
 # then php-cgi spawned by h2cgi as a route of its own.
 . "$(dirname "$0")/lib.sh"
 need curl
-FPM=$(command -v php-fpm8.2 || ls /usr/sbin/php-fpm* 2>/dev/null | head -1)
-[ -n "$FPM" ] && [ -x "$FPM" ] || skip_all "php-fpm not installed (tools/deps.sh)"
 need php-cgi
 S=$WORK/site
-mkdir -p "$S/uploads" "$WORK/sess" "$WORK/tmp"
+mkdir -p "$S/uploads"
 cat > "$S/index.php" <<'EOF'
 <?php header('Content-Type: text/plain');
 echo "front ", $_SERVER['REQUEST_URI'], " ", $_SERVER['SCRIPT_NAME'], " ", $_SERVER['QUERY_STRING'], "\n";
@@ -44,25 +42,7 @@ printf 'notes <?php echo "pwned\\n"; ?>\n' > "$S/notes.txt"
 printf 'h1 { color: blue }\n' > "$S/style.css"
 SR=$(cd "$S" && pwd -P)
 
-cat > "$WORK/fpm.conf" <<EOF
-[global]
-pid = $WORK/fpm.pid
-error_log = $WORK/fpm.log
-daemonize = no
-[site]
-listen = $WORK/php.sock
-pm = static
-pm.max_children = 3
-php_admin_value[session.save_path] = $WORK/sess
-php_admin_value[upload_tmp_dir] = $WORK/tmp
-php_admin_value[upload_max_filesize] = 16M
-php_admin_value[post_max_size] = 16M
-EOF
-"$FPM" -R -n -y "$WORK/fpm.conf" -F 2>>"$WORK/fpm.log" &
-FPM_PID=$!
-i=0
-while [ ! -S "$WORK/php.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-[ -S "$WORK/php.sock" ] || { echo "Bail out! php-fpm did not start: $(cat "$WORK/fpm.log")"; kill $FPM_PID; exit 1; }
+start_php_fpm
 
 start_h2cgi --route / --static "$S" --index index.php --fallback /index.php \
     --route '*.php' --fastcgi "unix:$WORK/php.sock" --docroot "$S" --env APP_MODE=test

@@ -5,8 +5,6 @@
 # --check on a good and a broken file; SIGHUP reloads the file.
 . "$(dirname "$0")/lib.sh"
 need curl
-FPM=$(command -v php-fpm8.2 || ls /usr/sbin/php-fpm* 2>/dev/null | head -1)
-[ -n "$FPM" ] && [ -x "$FPM" ] || skip_all "php-fpm not installed (tools/deps.sh)"
 APP=$top_builddir/examples/fcgi/hints.fcgi
 [ -x "$APP" ] || skip_all "examples/fcgi/hints.fcgi not built"
 S=$WORK/site
@@ -17,21 +15,7 @@ cp "$S/index.php" "$S/info.php"
 printf 'h1 { }\n' > "$S/style.css"
 printf '/* gitweb */\n' > "$G/gitweb.css"
 
-cat > "$WORK/fpm.conf" <<EOF
-[global]
-pid = $WORK/fpm.pid
-error_log = $WORK/fpm.log
-daemonize = no
-[site]
-listen = $WORK/php.sock
-pm = static
-pm.max_children = 2
-EOF
-"$FPM" -R -n -y "$WORK/fpm.conf" -F 2>>"$WORK/fpm.log" &
-FPM_PID=$!
-i=0
-while [ ! -S "$WORK/php.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-[ -S "$WORK/php.sock" ] || { echo "Bail out! php-fpm did not start"; kill $FPM_PID; exit 1; }
+start_php_fpm
 
 each_backend() { # how: every request reaches the route it should
     is "$($CURL "$URL/style.css")" "h1 { }" "$1: /style.css from the static route"
