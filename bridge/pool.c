@@ -711,4 +711,7 @@ void pool_stop(struct pool *p)
 		unlink(link);
 	}
 	loop_timer_cancel(&p->timer);
+	free(p->cmd);
+	free(p->dir);
+	p->cmd = p->dir = NULL;
 }

@@ -129,7 +129,7 @@ int pool_attach(struct pool *p, const char *name, const char *cmd, const char *d
 void pool_retire(struct pool *p);
 
 /* Stops every child of every generation (TERM, then KILL after a second)
- * and removes the sockets. */
+ * and removes the sockets; frees what p holds (p itself is the caller's). */
 void pool_stop(struct pool *p);
 
 #endif
