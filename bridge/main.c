@@ -453,6 +453,8 @@ static void on_control(struct loop_io *io, uint32_t events)
 		} else {
 			reload(&m);
 			restart_pools();
+			if (cfg.config_file)
+				reload_config(); /* read as --user: it must be readable */
 			if (master_of_workers())
 				pass_on(&m); /* after the pools moved to their new generation */
 		}

@@ -76,6 +76,23 @@ is "$($CURL "$URL/app/x" | head -c 4)" "php " "and the old prefix is gone (the f
 is "$($CURL "$URL/info.php")" "php /info.php /info.php" "php-fpm still reached"
 stop_h2cgi
 
+# --workers 2: master and workers read the file again; a new spawned pool
+# is started by the master and reached from every worker
+cp "$WORK/good.conf" "$WORK/h2cgi.conf"
+start_h2cgi --config "$WORK/h2cgi.conf" --workers 2
+{ cat "$WORK/good.conf"; printf 'route /spawned/\n    spawn "%s"\n    procs 1\n' "$APP"; } > "$WORK/h2cgi.conf"
+kill -HUP "$PID"
+i=0
+while ! grep -q "reloaded" "$ERRLOG" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.3 # the workers follow the master's SIGHUP
+n=0
+for k in 1 2 3 4 5 6 7 8; do
+    $CURL "$URL/spawned/x" | grep -q "hello from hints" && n=$((n + 1))
+done
+is "$n" "8" "--workers 2: a route added by SIGHUP answers from every worker (8 of 8)"
+is "$($CURL "$URL/cgi-bin/hello.cgi")" "Hello, world" "--workers 2: the kept routes too"
+stop_h2cgi
+
 # --check
 out=$("$BIN" --config "$WORK/good.conf" --check 2>&1); rc=$?
 is "$rc" "0" "--check on a good file: exit 0"
