@@ -419,7 +419,9 @@ void stream_cut(struct stream *s, const char *why)
 
 bool stream_send_stalled(const struct stream *s, uint64_t now, uint64_t ms)
 {
-	return s->started && !s->dead && buf_used(&s->body) > 0 && now - s->send_wait >= ms;
+	/* bytes wait in the buffer, or in the static file being sent */
+	return s->started && !s->dead && (buf_used(&s->body) > 0 || s->file_fd >= 0) &&
+	       now - s->send_wait >= ms;
 }
 
 /* Reads what the backend sent whenever the body buffer has room. */

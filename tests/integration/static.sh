@@ -4,6 +4,7 @@
 # a 1 GB sparse file in constant memory; the JSON access log.
 . "$(dirname "$0")/lib.sh"
 need curl gzip
+need_h2py
 W=$WORK/www
 mkdir -p "$W/docs" "$W/.git" "$W/img" "$WORK/secret"
 printf 'body { color: red }\n' > "$W/style.css"
@@ -109,6 +110,19 @@ got=$($CURL -o /dev/null -w '%{size_download}' "$URL/big.bin")
 after=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/$PID/status")
 is "$got" "1073741824" "a 1 GB file downloaded whole"
 ok "$([ $((after - before)) -lt 16384 ]; echo $?)" "peak RSS grew by $((after - before)) kB (< 16 MB) for 1 GB"
+
+# a client that reads nothing of a large file loses it at --send-timeout
+# (the file's descriptor with it)
+stop_h2cgi
+start_h2cgi --route / --static "$W" --send-timeout 2
+out=$($FRAMES "$PORT" noread 2 /big.bin 15)
+like "$out" "^reset INTERNAL_ERROR after [1-5]\.[0-9] s; reset INTERNAL_ERROR after [1-5]\.[0-9] s$" \
+    "a client that never reads a 1 GB file: both streams reset at --send-timeout 2 ($out)"
+like "$(cat "$ERRLOG")" "big\.bin: response cut: the client read nothing for --send-timeout" "logged"
+is "$(ls -l /proc/$PID/fd | grep -c big.bin)" "0" "the file is closed"
+stop_h2cgi
+ERRLOG=$WORK/error.log
+start_h2cgi --route / --static "$W" --access-log "$WORK/access.log" --access-log-format json
 
 # the JSON access log (one object per line, what log shippers take)
 line=$(grep '"/style.css"' "$WORK/access.log" | head -1)
