@@ -694,7 +694,7 @@ static void legacy_routes(struct config *c)
  * text files as code (php-cgi does): it needs an extension route. */
 static bool interpreter(const char *cmd)
 {
-	static const char *const names[] = {"php", "perl", "python", "ruby", "node", "bash", "sh"};
+	static const char *const names[] = {"php", "perl", "python", "ruby", "node"};
 	const char *w = cmd + strspn(cmd, " \t");
 	size_t n = strcspn(w, " \t");
 	const char *base = w;
