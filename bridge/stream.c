@@ -488,7 +488,8 @@ static void static_start(struct stream *s)
 		return;
 	}
 	char len[24];
-	bool head = strcmp(m, "HEAD") == 0;
+	/* the client's method: a HEAD redirected locally is still a HEAD */
+	bool head = strcmp(hval(s, s->method), "HEAD") == 0;
 	if (o.status != 304) {
 		int n = snprintf(len, sizeof(len), "%lld", o.length);
 		o.hdrs[o.nhdr++] = (struct hdr){"content-length", 14, len, (size_t)n};

@@ -71,6 +71,10 @@ mkdir -p "$WORK/files"
 printf 'a static note\n' > "$WORK/files/note.txt"
 start_h2cgi --route /cgi-bin/ --cgi-dir "$WORK/cgi" --procs 1 --route /files/ --static "$WORK/files"
 is "$($CURL "$URL/cgi-bin/to-static.cgi")" "a static note" "a local redirect to another route (static)"
+if "$PYTHON3" -c 'import h2' 2>/dev/null; then
+    is "$($FRAMES "$PORT" events HEAD /cgi-bin/to-static.cgi | tail -1)" '{"event": "body", "body": ""}' \
+        "HEAD redirected locally to a static file: still no body"
+fi
 is "$($CURL -o /dev/null -w '%{http_code}' "$URL/cgi-bin/loop.cgi")" "502" "a local redirect loop: 502"
 like "$(cat "$ERRLOG")" "loop\.cgi: 502: too many local redirects" "logged"
 is "$($CURL -o /dev/null -w '%{http_code}' "$URL/elsewhere")" "404" "a path no route holds: 404"
