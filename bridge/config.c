@@ -65,7 +65,7 @@ static int set_cli(struct config *c, const struct opt *o, const char *a, const c
 
 static const struct opt opts[] = {
 	{"route", 0, "PATTERN", START, T_FN, 0, 0, 0, set_route, "Routes (each takes the options below it)",
-	 "start a route: a prefix (/, /app/) or an extension (*.php, /blog/*.php)", NULL},
+	 "start a route: a prefix (/app/) or an extension (*.php)", NULL},
 	{"cgi-dir", 0, "DIR", PER_ROUTE, T_FN, 0, 0, 0, set_backend, NULL,
 	 "run the CGI programs in DIR (through h2cgi-cgi)", NULL},
 	{"spawn", 0, "CMD", PER_ROUTE, T_FN, 0, 0, 0, set_backend, NULL,
@@ -139,7 +139,7 @@ static const struct opt opts[] = {
 	 "a response waiting for its client (60)", "1..86400 seconds"},
 
 	{"access-log", 0, "FILE", GLOBAL, T_STR, OFF(access_log), 0, 0, NULL, "Logs",
-	 "access log file (- for stdout)", NULL},
+	 "access log file (- for stderr)", NULL},
 	{"access-log-format", 0, "FORMAT", GLOBAL, T_FN, 0, 0, 0, set_log_format, NULL,
 	 "combined (default) or json", NULL},
 	{"error-log", 0, "FILE", GLOBAL, T_STR, OFF(error_log), 0, 0, NULL, NULL,
@@ -147,7 +147,7 @@ static const struct opt opts[] = {
 	{"server-header", 0, "VALUE", GLOBAL, T_FN, OFF(server_header), 0, 0, set_text, NULL,
 	 "send Server: VALUE (none by default)", NULL},
 	{"verbose", 'v', NULL, GLOBAL, T_BOOL, OFF(verbose), 0, 0, NULL, NULL,
-	 "log every connection's end", NULL},
+	 "also log TLS and HTTP/2 errors of single connections", NULL},
 
 	{"workers", 0, "N", GLOBAL, T_INT, OFF(workers), 1, 64, NULL, "Processes and privileges",
 	 "event-loop processes (1)", "1..64"},
