@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "link.h"
 #include "route.h"
 
 #ifndef LIBEXECDIR
@@ -62,6 +63,8 @@ static int set_index(struct config *c, const struct opt *o, const char *a, const
 static int set_fallback(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_env(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_cli(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_hint(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_learn(struct config *c, const struct opt *o, const char *a, const char **why);
 
 static const struct opt opts[] = {
 	{"route", 0, "PATTERN", START, T_FN, 0, 0, 0, set_route, "Routes (each takes the options below it)",
@@ -86,6 +89,12 @@ static const struct opt opts[] = {
 	 "a variable for the route's scripts", NULL},
 	{"pass-env", 0, "NAME", PER_ROUTE, T_FN, 0, 0, 0, set_env, NULL,
 	 "pass h2cgi's own variable NAME to the route's scripts", NULL},
+	{"early-hint", 0, "LINK", PER_ROUTE, T_FN, 0, 0, 0, set_hint, NULL,
+	 "send Link: LINK in a 103 as soon as a request is routed", NULL},
+	{"learn-early-hints", 0, NULL, PER_ROUTE, T_FN, 0, 0, 0, set_learn, NULL,
+	 "send a path's preload Links of its last 2xx as a 103", NULL},
+	{"learn-private-hints", 0, NULL, PER_ROUTE, T_FN, 0, 0, 0, set_learn, NULL,
+	 "learn from private and Vary: Cookie responses too", NULL},
 	{"cgi-prefix", 0, "PREFIX", GLOBAL, T_FN, OFF(cgi_prefix), 0, 0, set_cgi_prefix, NULL,
 	 "without --route: the URL prefix of --cgi-dir (/cgi-bin/)", NULL},
 	{"cgi-runner", 0, "PATH", GLOBAL, T_STR, OFF(cgi_runner), 0, 0, NULL, NULL,
@@ -124,6 +133,8 @@ static const struct opt opts[] = {
 	 NULL, NULL, "largest request header block (64k)", "1k..16m"},
 	{"queue", 0, "N", GLOBAL, T_INT, OFF(queue_max), 0, 1000000, NULL, NULL,
 	 "requests waiting for a busy pool (1024)", "0..1000000"},
+	{"early-hint-cache", 0, "N", GLOBAL, T_INT, OFF(hint_cache), 0, 1000000, NULL, NULL,
+	 "paths whose early hints are learned (1024)", "0..1000000"},
 
 	{"script-timeout", 0, "SEC", GLOBAL, T_INT, OFF(script_timeout), 1, 86400, NULL, "Timeouts",
 	 "a CGI script's run time (60)", "1..86400 seconds"},
@@ -472,6 +483,44 @@ static int set_env(struct config *c, const struct opt *o, const char *a, const c
 	return 0;
 }
 
+static int set_hint(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	struct config_route *r = route_for(c, o->name);
+	struct config_route *also = c->cur ? NULL : &c->legacy_cgi; /* without routes: both */
+
+	for (const char *p = a; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			*why = "control character";
+			return -1;
+		}
+	if (link_parse(a, strlen(a), NULL, NULL) < 1) {
+		*why = "expected a Link value such as '</s.css>; rel=preload; as=style'";
+		return -1;
+	}
+	if (r->nhints == CONFIG_MAX_HINTS) {
+		*why = "at most 16 per route";
+		return -1;
+	}
+	r->hints[r->nhints++] = a;
+	if (also)
+		also->hints[also->nhints++] = a;
+	return 0;
+}
+
+static int set_learn(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	struct config_route *r = route_for(c, o->name);
+	bool priv = strcmp(o->name, "learn-private-hints") == 0;
+
+	r->learn_private |= priv;
+	r->learn_hints = true;
+	if (c->cur == NULL) { /* without routes: both */
+		c->legacy_cgi.learn_private |= priv;
+		c->legacy_cgi.learn_hints = true;
+	}
+	return 0;
+}
+
 static int set_cli(struct config *c, const struct opt *o, const char *a, const char **why)
 {
 	*why = "only on the command line";
@@ -649,6 +698,7 @@ static void defaults(struct config *c)
 	c->cgi_runner = LIBEXECDIR "/h2cgi-cgi";
 	c->access_log_format = "combined";
 	c->procs = 4;
+	c->hint_cache = 1024;
 	c->workers = 1;
 	c->script_timeout = 60;
 	c->max_body = 1024LL * 1024 * 1024;
@@ -905,6 +955,10 @@ void config_print(const struct config *c, FILE *out)
 			fprintf(out, "    env \"%s\"\n", r->env[j]);
 		for (size_t j = 0; j < r->npass; j++)
 			fprintf(out, "    pass-env %s\n", r->pass_env[j]);
+		for (size_t j = 0; j < r->nhints; j++)
+			fprintf(out, "    early-hint \"%s\"\n", r->hints[j]);
+		if (r->learn_hints)
+			fprintf(out, r->learn_private ? "    learn-private-hints\n" : "    learn-early-hints\n");
 	}
 	for (size_t i = 0; i < c->nroutes; i++)
 		route_rule_free(&rules[i]);

@@ -11,6 +11,7 @@
 #define CONFIG_MAX_ROUTES 64
 #define CONFIG_MAX_INDEX 8
 #define CONFIG_MAX_ENV 32
+#define CONFIG_MAX_HINTS 16
 
 enum backend_kind {
 	BACKEND_NONE,
@@ -35,6 +36,10 @@ struct config_route {
 	size_t nenv;
 	const char *pass_env[CONFIG_MAX_ENV]; /* --pass-env NAME */
 	size_t npass;
+	const char *hints[CONFIG_MAX_HINTS];  /* --early-hint LINK-VALUE */
+	size_t nhints;
+	bool learn_hints;         /* --learn-early-hints */
+	bool learn_private;       /* --learn-private-hints: also private/Vary: Cookie */
 	const char *file;         /* where it was begun (NULL: the command line) */
 	int line;
 };
@@ -52,6 +57,7 @@ struct config {
 	const char *access_log_format; /* "combined" or "json" */
 	const char *server_header; /* --server-header VALUE, or NULL: none sent */
 	int procs;
+	int hint_cache;           /* --early-hint-cache: paths whose hints are learned */
 	int script_timeout;       /* seconds */
 	long long max_body;       /* bytes */
 	size_t stream_buffer;     /* bytes: per-stream response buffer */

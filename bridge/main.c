@@ -22,6 +22,7 @@
 #include "conn.h"
 #include "keeper.h"
 #include "listen.h"
+#include "hints.h"
 #include "log.h"
 #include "mime.h"
 #include "site.h"
@@ -927,6 +928,8 @@ int main(int argc, char **argv)
 	const char *tmp = getenv("TMPDIR");
 	stream_env.spool_dir = tmp ? tmp : "/tmp";
 	check_site();
+	if (hints_init((size_t)cfg.hint_cache) < 0)
+		fatal(1, "--early-hint-cache %d: out of memory", cfg.hint_cache);
 	if (mime_init("/etc/mime.types") < 0)
 		log_warn("cannot read /etc/mime.types (Debian: media-types): a short built-in "
 			 "table gives static files their types");
@@ -996,6 +999,7 @@ int main(int argc, char **argv)
 		tls_deinit();
 	site_done(site);
 	mime_free();
+	hints_free();
 	config_free(&cfg);
 	return exit_code;
 }

@@ -17,7 +17,9 @@
 #include "cgi_env.h"
 #include "config.h"
 #include "conn.h"
+#include "early.h"
 #include "h2.h"
+#include "hints.h"
 #include "proto.h"
 #include "log.h"
 #include "pool.h"
@@ -461,6 +463,67 @@ static void on_stderr(struct stream *s, const uint8_t *data, size_t len, bool fl
 		log_stderr_line(s);
 }
 
+/* Clients that take interim responses: HTTP/2 and HTTP/1.1 (RFC 9110
+ * §15.2: never HTTP/1.0), and only before the final response. */
+static bool takes_interim(const struct stream *s)
+{
+	return !s->started && strcmp(s->proto, "HTTP/1.0") != 0;
+}
+
+/* The learned hints' key: the authority and the path without its query. */
+static void hint_key(const struct stream *s, char *out, size_t len)
+{
+	const char *a = hval(s, s->authority), *p = hval(s, s->path);
+	snprintf(out, len, "%s %.*s", a ? a : "", (int)strcspn(p, "?"), p);
+}
+
+/* RFC 8297: the route's configured hints and the path's learned ones go
+ * out as a 103 the moment the request is routed, before the backend is
+ * even contacted (the fork and start-up of a CGI script are the wait a
+ * browser can use). */
+static void send_early_hints(struct stream *s)
+{
+	const struct config_route *r = s->sr->conf;
+	const char *learned = NULL;
+	char key[1024];
+	struct hdr h[EARLY_MAX_SENT];
+	struct buf store = {0};
+	unsigned from;
+
+	if (!takes_interim(s) || (r->nhints == 0 && !r->learn_hints))
+		return;
+	if (r->learn_hints && strcmp(hval(s, s->method), "GET") == 0) {
+		hint_key(s, key, sizeof(key));
+		learned = hints_get(key, loop_now());
+	}
+	size_t n = early_compose(r->hints, r->nhints, learned, &s->hints_sent, h, EARLY_MAX_SENT,
+				 &store, &from);
+	if (n > 0 && front_submit(s, 103, h, n, false, false) == 0) {
+		s->hints_from |= from;
+		s->interim++;
+	}
+	buf_free(&store);
+}
+
+/* A 2xx final response to GET teaches its path's hints, or unteaches them. */
+static void learn_hints(struct stream *s, const struct hdr *h, size_t n, int status)
+{
+	const struct config_route *r = s->sr ? s->sr->conf : NULL;
+	struct buf links = {0};
+	char key[1024];
+
+	if (r == NULL || !r->learn_hints || status < 200 || status > 299 ||
+	    strcmp(hval(s, s->method), "GET") != 0)
+		return;
+	hint_key(s, key, sizeof(key));
+	int k = early_lesson(h, n, hval(s, s->authority), r->learn_private, &links);
+	if (k > 0)
+		hints_learn(key, (const char *)links.data, links.len, (unsigned)k, loop_now());
+	else if (k == 0)
+		hints_forget(key);
+	buf_free(&links);
+}
+
 static void static_start(struct stream *s);
 
 /* A static route's answer: the file goes out from its descriptor, a
@@ -639,6 +702,7 @@ static int send_final(struct stream *s)
 	for (size_t i = 0; i < n; i++)
 		hdr_lower(p->hdrs[i].name, p->hdrs[i].name_len);
 	s->status = p->status;
+	learn_hints(s, p->hdrs, n, p->status);
 	/* RFC 9110 §9.3.2, §15.3.5, §15.4.5: no content for HEAD, 204, 304 */
 	s->discard = (m && strcmp(m, "HEAD") == 0) || p->status == 204 || p->status == 304;
 	s->started = true;
@@ -703,11 +767,25 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 							: "interim (1xx) responses over --stream-buffer");
 				return -1;
 			}
-			/* RFC 8297 / RFC 9113 §8.1: relayed now, as a non-final HEADERS */
+			/* RFC 8297 / RFC 9113 §8.1: relayed now, as a non-final HEADERS,
+			 * without the links h2cgi's own 103 announced already */
 			size_t n = hdr_filter_response(p->hdrs, p->nhdr);
-			for (size_t i = 0; i < n; i++)
+			struct buf store = {0};
+			size_t had_links = 0;
+			for (size_t i = 0; i < n; i++) {
 				hdr_lower(p->hdrs[i].name, p->hdrs[i].name_len);
-			if (front_submit(s, p->status, p->hdrs, n, false, false) < 0) {
+				had_links += p->hdrs[i].name_len == 4 &&
+					     memcmp(p->hdrs[i].name, "link", 4) == 0;
+			}
+			if (p->status == 103)
+				n = early_filter(&s->hints_sent, p->hdrs, n, &store);
+			int rc = 0;
+			if (n > 0 || had_links == 0) {
+				rc = front_submit(s, p->status, p->hdrs, n, false, false);
+				s->hints_from |= p->status == 103 ? EARLY_BACKEND : 0;
+			}
+			buf_free(&store);
+			if (rc < 0) {
 				stream_fail(s, 500, "cannot submit informational response");
 				return -1;
 			}
@@ -1000,6 +1078,7 @@ void stream_on_request(struct stream *s, bool end_stream)
 	}
 	if (route(s, hval(s, s->path)) < 0)
 		return;
+	send_early_hints(s);
 	if (s->content_length > cfg_of(s)->max_body) {
 		stream_fail(s, 413, "Content-Length over --max-body");
 		return;
@@ -1169,9 +1248,20 @@ static void clf_str(char *out, size_t len, const char *v)
 	out[k] = '\0';
 }
 
+/* "backend,configured,learned": where the 103s of s came from */
+static const char *hints_word(unsigned from, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s%s%s%s", from & EARLY_BACKEND ? "backend" : "",
+		 (from & EARLY_BACKEND) && (from & ~EARLY_BACKEND) ? "," : "",
+		 from & EARLY_CONFIGURED ? "configured" : "",
+		 (from & EARLY_CONFIGURED) && (from & EARLY_LEARNED) ? "," : "",
+		 from & EARLY_LEARNED ? "learned" : "");
+	return out;
+}
+
 static void access_line(struct stream *s, uint32_t code)
 {
-	char when[64], backend[300] = "-";
+	char when[64], backend[300] = "-", hints[40];
 	time_t now = time(NULL);
 	struct tm tm;
 	double secs = (double)(loop_now() - s->start) / 1000.0;
@@ -1204,8 +1294,10 @@ static void access_line(struct stream *s, uint32_t code)
 		json_str(&b, s->sr ? route : NULL);
 		buf_append(&b, ",\"backend\":", 11);
 		json_str(&b, s->sr ? backend : NULL);
-		buf_append(&b, num, (size_t)snprintf(num, sizeof(num), ",\"stream\":%d,\"reset\":%s}",
-							s->id, code ? "true" : "false"));
+		buf_append(&b, num, (size_t)snprintf(num, sizeof(num),
+						     ",\"stream\":%d,\"reset\":%s,\"early_hints\":\"%s\"}",
+						     s->id, code ? "true" : "false",
+						     hints_word(s->hints_from, hints, sizeof(hints))));
 		if (buf_append(&b, "", 1) == 0)
 			log_access("%s", (const char *)b.data);
 		buf_free(&b);
@@ -1217,8 +1309,9 @@ static void access_line(struct stream *s, uint32_t code)
 	clf_str(ref, sizeof(ref), req_field(s, "referer"));
 	clf_str(ua, sizeof(ua), req_field(s, "user-agent"));
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
-	log_access("%s - - [%s] \"%s %s %s\" %d %llu \"%s\" \"%s\" \"%s\" %.3f%s", s->conn->peer_addr,
+	log_access("%s - - [%s] \"%s %s %s\" %d %llu \"%s\" \"%s\" \"%s\" %.3f%s%s%s", s->conn->peer_addr,
 		   when, method, p, s->proto, s->status, s->bytes_out, ref, ua, route, secs,
+		   s->hints_from ? " 103=" : "", s->hints_from ? hints_word(s->hints_from, hints, sizeof(hints)) : "",
 		   code ? " reset" : "");
 }
 

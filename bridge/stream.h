@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "cgi_response.h"
+#include "early.h"
 #include "fcgi.h"
 #include "loop.h"
 #include "route.h"
@@ -81,6 +82,8 @@ struct stream {
 	long long resp_length;        /* the backend's Content-Length, -1: none */
 	long long resp_seen;          /* body bytes the backend sent */
 	int interim;                  /* 1xx blocks relayed */
+	unsigned hints_from;          /* EARLY_*: who the 103s sent came from */
+	struct early_sent hints_sent; /* links sent in 103s: never twice */
 	size_t interim_bytes;         /* and their size */
 	uint64_t send_wait;           /* when the client last took body bytes */
 	struct cgiresp resp;

@@ -1,11 +1,28 @@
-/* libFuzzer target: the static-file request field parsers (Range,
- * If-None-Match, Accept-Encoding) and HTTP dates, on arbitrary bytes. */
+/* libFuzzer target: the field parsers of static files (Range,
+ * If-None-Match, Accept-Encoding), HTTP dates, and Link values (early
+ * hints), on arbitrary bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../bridge/headers.h"
+#include "../../bridge/link.h"
 #include "../../bridge/static.h"
+
+static const char *input;
+static size_t input_len;
+
+/* every link-value lies inside the field, its target inside its text */
+static int check_link(void *ctx, const struct link_value *lv)
+{
+	if (lv->text < input || lv->text + lv->text_len > input + input_len ||
+	    lv->target <= lv->text || lv->target + lv->target_len >= lv->text + lv->text_len ||
+	    lv->target[-1] != '<' || lv->target[lv->target_len] != '>' ||
+	    (lv->rels & ~7u) != 0)
+		__builtin_trap();
+	link_same_origin(lv->target, lv->target_len, "example.org:8443");
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,6 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (static_range(v, sizes[i], &first, &len) == 1 &&
 		    (first < 0 || len <= 0 || first + len > sizes[i]))
 			__builtin_trap(); /* a range always lies inside the file */
+	input = v;
+	input_len = size;
+	if (memchr(v, '\0', size) == NULL)
+		link_parse(v, size, check_link, NULL);
 	static_etag_match(v, "\"1f-2a\"");
 	static_accepts_gzip(v);
 	if (http_date_parse(v, &t) == 0) {
