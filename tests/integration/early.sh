@@ -109,7 +109,35 @@ like "$(grep 'own.cgi' "$WORK/access.log" | head -1)" ' 103=backend,configured$'
     "access log: where the 103s came from (backend, configured)"
 like "$(grep 'page.cgi?y=2 HTTP/2' "$WORK/access.log" | tail -1)" ' 103=configured,learned$' \
     "access log: configured, learned"
+kill -HUP "$PID"
+sleep 0.5
+like "$(events /cgi-bin/page.cgi 0.2)" "</s.css>" "learned hints survive SIGHUP"
 stop_h2cgi
+
+# a real browser: Chromium loads a page twice; the second time the 103
+# it learned lets it ask for the stylesheet before the page's headers
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROME" ]; then
+    printf '#!/bin/sh\nsleep 0.5\nprintf '"'"'Content-Type: text/html\\r\\nLink: </s.css>; rel=preload; as=style\\r\\n\\r\\n<!doctype html><link rel=stylesheet href=/s.css><p>page</p>\\n'"'"'\n' > "$C/styled.cgi"
+    chmod 755 "$C/styled.cgi"
+    start_h2cgi --route /cgi-bin/ --cgi-dir "$C" --learn-early-hints --route / --static "$W"
+    for n in 1 2; do
+        timeout 90 "$CHROME" --headless=new --no-sandbox --disable-gpu --ignore-certificate-errors \
+            --user-data-dir="$WORK/chrome$n" --log-net-log="$WORK/net$n.json" --dump-dom \
+            "$URL/cgi-bin/styled.cgi" >/dev/null 2>&1
+    done
+    one=$("$PYTHON3" "$top_srcdir/tests/integration/netlog.py" "$WORK/net1.json" /cgi-bin/styled.cgi /s.css)
+    two=$("$PYTHON3" "$top_srcdir/tests/integration/netlog.py" "$WORK/net2.json" /cgi-bin/styled.cgi /s.css)
+    like "$one" "^hints=- final=[0-9]+ res=[0-9]+$" "Chromium, first load: no 103 ($one)"
+    ok "$(echo "$one" | sed 's/.*final=\([0-9]*\) res=\([0-9]*\)/\1 \2/' | { read f r; [ "$r" -gt "$f" ]; echo $?; })" \
+        "first load: the stylesheet is asked for after the page's headers"
+    like "$two" "^hints=[0-9]+ final=[0-9]+ res=[0-9]+$" "second load: a 103 ($two)"
+    ok "$(echo "$two" | sed 's/.*final=\([0-9]*\) res=\([0-9]*\)/\1 \2/' | { read f r; [ "$r" -lt "$f" ]; echo $?; })" \
+        "second load: the stylesheet is asked for before the page's final headers arrive"
+    stop_h2cgi
+else
+    for n in 1 2 3 4; do echo "ok $((T = T + 1)) - # SKIP chromium not installed (tools/deps.sh)"; done
+fi
 
 # bounded: 10,000 distinct paths through a cache of 100 (php-fpm answers
 # every path with a Link through the front controller)
