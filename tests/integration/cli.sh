@@ -21,6 +21,23 @@ for bad in 127.0.0.1:99999 127.0.0.1:0 localhost:http; do
     "$BIN" --fastcgi "$bad" 2>"$WORK/e"; rc=$?
     like "$rc:$(head -1 "$WORK/e")" "^64:h2cgi: invalid --fastcgi '$bad': " "--fastcgi $bad: refused, naming the option"
 done
+# the configuration's own bounds, each past its limit
+args=
+i=0; while [ $i -lt 65 ]; do args="$args --route /r$i/ --static $CGI"; i=$((i + 1)); done
+"$BIN" $args 2>"$WORK/e"; rc=$?
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --route '/r64/': too many routes" "65 routes: refused (64 at most)"
+args=
+i=0; while [ $i -lt 33 ]; do args="$args --env V$i=x"; i=$((i + 1)); done
+"$BIN" --route / --cgi-dir "$CGI" $args 2>"$WORK/e"; rc=$?
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --env 'V32=x': at most 32 per route" "33 --env: refused"
+args=
+i=0; while [ $i -lt 17 ]; do args="$args --early-hint </h$i.css>;rel=preload"; i=$((i + 1)); done
+"$BIN" --route / --cgi-dir "$CGI" $args 2>"$WORK/e"; rc=$?
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --early-hint '</h16.css>;rel=preload': at most 16 per route" "17 --early-hint: refused"
+"$BIN" --route / --static "$CGI" --index a b c d e f g h i 2>"$WORK/e"; rc=$?
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --index 'i': at most 8 index names" "9 index names: refused"
+"$BIN" --route / --cgi-dir "$CGI" --early-hint 'style.css' 2>"$WORK/e"; rc=$?
+like "$rc:$(head -1 "$WORK/e")" "^64:h2cgi: invalid --early-hint 'style\.css': expected a Link value" "a bad --early-hint: refused"
 "$BIN" --send-timeout 0 --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
 is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --send-timeout '0': expected 1..86400 seconds" "--send-timeout 0: refused"
 "$BIN" --cert /nonexistent/cert.pem --key /nonexistent/key.pem --cgi-dir "$CGI" --listen 127.0.0.1:0 2>"$WORK/e"; rc=$?

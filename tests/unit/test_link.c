@@ -91,6 +91,13 @@ int main(void)
 	buf_free(&store);
 	struct hdr f3[] = {H("vary", "accept-encoding, cookie"), H("link", "</s.css>; rel=preload")};
 	ok(early_lesson(f3, 2, "h:1", false, &store) == -1, "lesson: Vary: Cookie teaches nothing");
+	char many[2048] = "";
+	for (int i = 0; i < 20; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s</f%d.js>; rel=preload",
+			 i ? ", " : "", i);
+	struct hdr f5[] = {{(char *)"link", 4, many, strlen(many)}};
+	ok(early_lesson(f5, 1, "h:1", false, &store) == HINTS_MAX_LINKS, "lesson: 20 links, 16 kept");
+	buf_free(&store);
 	struct hdr f4[] = {H("content-type", "text/html")};
 	ok(early_lesson(f4, 1, "h:1", false, &store) == 0, "lesson: no links: forget");
 	buf_free(&store);
