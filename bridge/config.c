@@ -26,6 +26,7 @@ struct source {
 enum scope {
 	GLOBAL,    /* anywhere; the command line wins over the file */
 	PER_ROUTE, /* belongs to the route begun last */
+	EVERY_ROUTE, /* the same; without --route, every backend's (apply()) */
 	START,     /* --route */
 	CLI_ONLY,  /* --config, --check, --help, --version */
 };
@@ -77,7 +78,7 @@ static const struct opt opts[] = {
 	 "a FastCGI server at unix:PATH or HOST:PORT", NULL},
 	{"static", 0, "DIR", PER_ROUTE, T_FN, 0, 0, 0, set_backend, NULL,
 	 "serve the files in DIR (GET and HEAD)", NULL},
-	{"docroot", 0, "DIR", PER_ROUTE, T_FN, 0, 0, 0, set_docroot, NULL,
+	{"docroot", 0, "DIR", EVERY_ROUTE, T_FN, 0, 0, 0, set_docroot, NULL,
 	 "DOCUMENT_ROOT; where --spawn/--fastcgi scripts are found", NULL},
 	{"procs", 0, "N", PER_ROUTE, T_FN, 0, 1, 1024, set_procs, NULL,
 	 "backend processes (outside a route: the default, 4)", "1..1024"},
@@ -85,15 +86,15 @@ static const struct opt opts[] = {
 	 "index files of directories (default index.html)", NULL},
 	{"fallback", 0, "URI", PER_ROUTE, T_FN, 0, 0, 0, set_fallback, NULL,
 	 "where paths that name no file go (a front controller)", NULL},
-	{"env", 0, "NAME=VALUE", PER_ROUTE, T_FN, 0, 0, 0, set_env, NULL,
+	{"env", 0, "NAME=VALUE", EVERY_ROUTE, T_FN, 0, 0, 0, set_env, NULL,
 	 "a variable for the route's scripts", NULL},
-	{"pass-env", 0, "NAME", PER_ROUTE, T_FN, 0, 0, 0, set_env, NULL,
+	{"pass-env", 0, "NAME", EVERY_ROUTE, T_FN, 0, 0, 0, set_env, NULL,
 	 "pass h2cgi's own variable NAME to the route's scripts", NULL},
-	{"early-hint", 0, "LINK", PER_ROUTE, T_FN, 0, 0, 0, set_hint, NULL,
+	{"early-hint", 0, "LINK", EVERY_ROUTE, T_FN, 0, 0, 0, set_hint, NULL,
 	 "send Link: LINK in a 103 as soon as a request is routed", NULL},
-	{"learn-early-hints", 0, NULL, PER_ROUTE, T_FN, 0, 0, 0, set_learn, NULL,
+	{"learn-early-hints", 0, NULL, EVERY_ROUTE, T_FN, 0, 0, 0, set_learn, NULL,
 	 "send a path's preload Links of its last 2xx as a 103", NULL},
-	{"learn-private-hints", 0, NULL, PER_ROUTE, T_FN, 0, 0, 0, set_learn, NULL,
+	{"learn-private-hints", 0, NULL, EVERY_ROUTE, T_FN, 0, 0, 0, set_learn, NULL,
 	 "learn from private and Vary: Cookie responses too", NULL},
 	{"cgi-prefix", 0, "PREFIX", GLOBAL, T_FN, OFF(cgi_prefix), 0, 0, set_cgi_prefix, NULL,
 	 "without --route: the URL prefix of --cgi-dir (/cgi-bin/)", NULL},
@@ -393,9 +394,7 @@ static int set_backend(struct config *c, const struct opt *o, const char *a, con
 
 static int set_docroot(struct config *c, const struct opt *o, const char *a, const char **why)
 {
-	if (c->cur == NULL)
-		c->legacy_cgi.docroot = a;
-	route_for(c, o->name)->docroot = a;
+	c->cur->docroot = a;
 	return 0;
 }
 
@@ -468,25 +467,19 @@ static int set_env(struct config *c, const struct opt *o, const char *a, const c
 			*why = "a variable name holds letters, digits and '_'";
 			return -1;
 		}
-	struct config_route *targets[2] = {route_for(c, o->name), NULL};
-	if (c->cur == NULL)
-		targets[1] = &c->legacy_cgi; /* without routes: every backend */
-	for (int t = 0; t < 2 && targets[t]; t++) {
-		struct config_route *r = targets[t];
-		size_t *cnt = pass ? &r->npass : &r->nenv;
-		if (*cnt == CONFIG_MAX_ENV) {
-			*why = "at most 32 per route";
-			return -1;
-		}
-		(pass ? r->pass_env : r->env)[(*cnt)++] = a;
+	struct config_route *r = c->cur;
+	size_t *cnt = pass ? &r->npass : &r->nenv;
+	if (*cnt == CONFIG_MAX_ENV) {
+		*why = "at most 32 per route";
+		return -1;
 	}
+	(pass ? r->pass_env : r->env)[(*cnt)++] = a;
 	return 0;
 }
 
 static int set_hint(struct config *c, const struct opt *o, const char *a, const char **why)
 {
-	struct config_route *r = route_for(c, o->name);
-	struct config_route *also = c->cur ? NULL : &c->legacy_cgi; /* without routes: both */
+	struct config_route *r = c->cur;
 
 	for (const char *p = a; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
@@ -502,22 +495,13 @@ static int set_hint(struct config *c, const struct opt *o, const char *a, const 
 		return -1;
 	}
 	r->hints[r->nhints++] = a;
-	if (also)
-		also->hints[also->nhints++] = a;
 	return 0;
 }
 
 static int set_learn(struct config *c, const struct opt *o, const char *a, const char **why)
 {
-	struct config_route *r = route_for(c, o->name);
-	bool priv = strcmp(o->name, "learn-private-hints") == 0;
-
-	r->learn_private |= priv;
-	r->learn_hints = true;
-	if (c->cur == NULL) { /* without routes: both */
-		c->legacy_cgi.learn_private |= priv;
-		c->legacy_cgi.learn_hints = true;
-	}
+	c->cur->learn_private |= strcmp(o->name, "learn-private-hints") == 0;
+	c->cur->learn_hints = true;
 	return 0;
 }
 
@@ -538,7 +522,8 @@ static void apply(struct config *c, const struct opt *o, const char *a, const st
 	c->src_file = src->file;
 	c->src_line = src->line;
 	/* --procs outside a route is every route's default */
-	if (o->scope == PER_ROUTE && c->cur == NULL && c->nroutes > 0 && o->set != set_procs) {
+	if ((o->scope == PER_ROUTE || o->scope == EVERY_ROUTE) && c->cur == NULL && c->nroutes > 0 &&
+	    o->set != set_procs) {
 		problem(c, src, "%s%s belongs to a route: put it after --route", src->file ? "" : "--",
 			o->name);
 		return;
@@ -559,7 +544,19 @@ static void apply(struct config *c, const struct opt *o, const char *a, const st
 		else
 			*(long long *)field = v;
 		break;
-	case T_FN: rc = o->set(c, o, a, &why); break;
+	case T_FN:
+		if (o->scope != EVERY_ROUTE || c->cur != NULL) {
+			rc = o->set(c, o, a, &why);
+			break;
+		}
+		/* without --route: the application's and the CGI directory's */
+		c->cur = &c->legacy_app;
+		rc = o->set(c, o, a, &why);
+		c->cur = &c->legacy_cgi;
+		if (rc == 0)
+			rc = o->set(c, o, a, &why);
+		c->cur = NULL;
+		break;
 	}
 	if (rc == 0)
 		return;
