@@ -470,11 +470,13 @@ static bool takes_interim(const struct stream *s)
 	return !s->started && strcmp(s->proto, "HTTP/1.0") != 0;
 }
 
-/* The learned hints' key: the authority and the path without its query. */
-static void hint_key(const struct stream *s, char *out, size_t len)
+/* The learned hints' key: the authority and the path without its query.
+ * False when they do not fit: a cut key would mix two paths' hints. */
+static bool hint_key(const struct stream *s, char *out, size_t len)
 {
 	const char *a = hval(s, s->authority), *p = hval(s, s->path);
-	snprintf(out, len, "%s %.*s", a ? a : "", (int)strcspn(p, "?"), p);
+	int n = snprintf(out, len, "%s %.*s", a ? a : "", (int)strcspn(p, "?"), p);
+	return n >= 0 && (size_t)n < len;
 }
 
 /* RFC 8297: the route's configured hints and the path's learned ones go
@@ -493,8 +495,8 @@ static void send_early_hints(struct stream *s)
 	if (!takes_interim(s) || (r->nhints == 0 && !r->learn_hints))
 		return;
 	if (r->learn_hints && strcmp(hval(s, s->method), "GET") == 0) {
-		hint_key(s, key, sizeof(key));
-		learned = hints_get(key, loop_now());
+		if (hint_key(s, key, sizeof(key)))
+			learned = hints_get(key, loop_now());
 	}
 	size_t n = early_compose(r->hints, r->nhints, learned, &s->hints_sent, h, EARLY_MAX_SENT,
 				 &store, &from);
@@ -515,7 +517,8 @@ static void learn_hints(struct stream *s, const struct hdr *h, size_t n, int sta
 	if (r == NULL || !r->learn_hints || status < 200 || status > 299 ||
 	    strcmp(hval(s, s->method), "GET") != 0)
 		return;
-	hint_key(s, key, sizeof(key));
+	if (!hint_key(s, key, sizeof(key)))
+		return;
 	int k = early_lesson(h, n, hval(s, s->authority), r->learn_private, &links);
 	if (k > 0)
 		hints_learn(key, (const char *)links.data, links.len, (unsigned)k, loop_now());

@@ -62,6 +62,11 @@ is "$(events /learn/page.cgi 0.2)" "200" "learned: the first request gets no 103
 is "$(events /learn/page.cgi 0.2)" \
     "103:</s.css>; rel=preload; as=style | <https://cdn.example>; rel=preconnect ; 200 (before)" \
     "the second: a 103 with the links, well before the script's 200"
+# the key is authority and path whole: two long paths that share their
+# first kilobyte are two paths (too long to key: not learned at all)
+long=$(head -c 1100 /dev/zero | tr '\0' a)
+events "/learn/page.cgi/$long/x" 0 >/dev/null
+is "$(events "/learn/page.cgi/$long/y" 0.2)" "200" "a long path does not get another long path's hints"
 
 # configured: out before the script starts; here it cannot even start, as
 # the pool's only process is busy with slow.cgi
