@@ -378,6 +378,17 @@ def cmd_latetrailers(port, path):
     print("reset %s; next %s; %s" % (reset, status[0] if status else "none", goaway_of(evs)))
 
 
+def send_gets(tls, conn, n, path, port):
+    """Opens n GET streams for path at once; returns their ids."""
+    sids = []
+    for _ in range(n):
+        sid = conn.get_next_available_stream_id()
+        conn.send_headers(sid, headers("GET", path, port), end_stream=True)
+        sids.append(sid)
+    tls.sendall(conn.data_to_send())
+    return sids
+
+
 def cmd_noread(port, n, path, wait):
     """n GETs while our window is 0: the server can send HEADERS only. We
     never open the window; prints each stream's fate and when."""
@@ -385,12 +396,7 @@ def cmd_noread(port, n, path, wait):
     conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
     tls.sendall(conn.data_to_send())
     t0 = time.monotonic()
-    sids = []
-    for _ in range(n):
-        sid = conn.get_next_available_stream_id()
-        conn.send_headers(sid, headers("GET", path, port), end_stream=True)
-        sids.append(sid)
-    tls.sendall(conn.data_to_send())
+    sids = send_gets(tls, conn, n, path, port)
     fate = {}
     tls.settimeout(0.2)
     end = time.monotonic() + wait
@@ -415,12 +421,7 @@ def cmd_noread(port, n, path, wait):
 def cmd_reset(port, n, path, delay):
     """n GETs, reset by us after delay seconds; the connection stays open."""
     tls, conn = connect(port)
-    sids = []
-    for _ in range(n):
-        sid = conn.get_next_available_stream_id()
-        conn.send_headers(sid, headers("GET", path, port), end_stream=True)
-        sids.append(sid)
-    tls.sendall(conn.data_to_send())
+    sids = send_gets(tls, conn, n, path, port)
     time.sleep(delay)
     for sid in sids:
         conn.reset_stream(sid, h2.errors.ErrorCodes.CANCEL)
