@@ -109,10 +109,12 @@ static int submit_final(struct stream *s, int status, const struct hdr *h, size_
 {
 	static char date[30];
 	static time_t date_at;
-	struct hdr *all = malloc((n + 2) * sizeof(*all));
+	/* every caller's block fits: a CGI block has at most CGIRESP_MAX_HEADERS,
+	 * h2cgi's own answers fewer */
+	struct hdr all[CGIRESP_MAX_HEADERS + 2];
 	time_t now = time(NULL);
 
-	if (all == NULL)
+	if (n > CGIRESP_MAX_HEADERS)
 		return -1;
 	if (now != date_at) {
 		http_date(now, date);
@@ -124,9 +126,7 @@ static int submit_final(struct stream *s, int status, const struct hdr *h, size_
 		all[k++] = (struct hdr){"date", 4, date, 29};
 	if (stream_env.server && !has_field(h, n, "server"))
 		all[k++] = (struct hdr){"server", 6, (char *)stream_env.server, strlen(stream_env.server)};
-	int rc = front_submit(s, status, all, k, true, has_body);
-	free(all);
-	return rc;
+	return front_submit(s, status, all, k, true, has_body);
 }
 
 struct stream *stream_new(struct conn *c, int32_t id)
