@@ -139,7 +139,8 @@ static void add(struct static_resp *o, const char *name, const char *fmt, ...)
 	va_list ap;
 	size_t room = sizeof(o->store) - o->used;
 
-	if (o->nhdr == STATIC_MAX_HDRS || room < 2)
+	/* one slot stays free for the caller's Content-Length */
+	if (o->nhdr >= STATIC_MAX_HDRS - 1 || room < 2)
 		return;
 	va_start(ap, fmt);
 	int n = vsnprintf(o->store + o->used, room, fmt, ap);

@@ -11,7 +11,7 @@
 
 #include "headers.h"
 
-#define STATIC_MAX_HDRS 8
+#define STATIC_MAX_HDRS 8 /* static_answer fills at most 7: one is the caller's */
 
 /* The request fields a static answer depends on (NULL when absent). */
 struct static_req {
