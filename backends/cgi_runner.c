@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,7 @@ static void set_nonblock(int fd)
 struct feeder {
 	FCGX_Stream *in;
 	int fd;
+	atomic_bool eof; /* it read the whole body (the empty STDIN record) */
 };
 
 /* The request body goes to the script from a thread of its own: libfcgi
@@ -198,8 +200,10 @@ static void *feed_stdin(void *arg)
 
 	for (;;) {
 		int n = FCGX_GetStr(buf, 1, f->in); /* blocks until a byte or EOF */
-		if (n <= 0)
+		if (n <= 0) {
+			atomic_store(&f->eof, FCGX_HasSeenEOF(f->in) == EOF);
 			break;
+		}
 		long avail = f->in->stop - f->in->rdNext; /* already buffered: no blocking */
 		if (avail > IO_CHUNK - 1)
 			avail = IO_CHUNK - 1;
@@ -227,7 +231,7 @@ static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_
 	char buf[IO_CHUNK];
 	long long deadline = r->deadline;
 	int status = 0;
-	struct feeder f = {r->req->in, in};
+	struct feeder f = {r->req->in, in, false};
 	pthread_t feeder;
 	bool feeding = pthread_create(&feeder, NULL, feed_stdin, &f) == 0;
 
@@ -291,8 +295,10 @@ static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (feeding) {
-		/* wakes the feeder if it still waits for body bytes */
-		shutdown(r->req->ipcFd, SHUT_RD);
+		/* wakes the feeder if it still waits for body bytes (the
+		 * connection then closes: see main) */
+		if (!atomic_load(&f.eof))
+			shutdown(r->req->ipcFd, SHUT_RD);
 		pthread_join(feeder, NULL);
 	}
 	return status;
@@ -514,7 +520,12 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
 		return 1;
-	while (FCGX_Accept_r(&req) >= 0)
+	while (FCGX_Accept_r(&req) >= 0) {
 		serve(&req);
+		/* FCGI_KEEP_CONN: a connection whose request was not read to its
+		 * end cannot carry the next one; libfcgi closes it instead */
+		if (FCGX_HasSeenEOF(req.in) != EOF)
+			req.keepConnection = 0;
+	}
 	return 0;
 }

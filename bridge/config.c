@@ -75,7 +75,7 @@ static const struct opt opts[] = {
 	{"spawn", 0, "CMD", PER_ROUTE, T_FN, 0, 0, 0, set_backend, NULL,
 	 "start --procs copies of a FastCGI program and supervise them", NULL},
 	{"fastcgi", 0, "ADDR", PER_ROUTE, T_FN, 0, 0, 0, set_backend, NULL,
-	 "a FastCGI server at unix:PATH or HOST:PORT", NULL},
+	 "a FastCGI server at unix:PATH, HOST:PORT or [V6]:PORT (repeat: several)", NULL},
 	{"static", 0, "DIR", PER_ROUTE, T_FN, 0, 0, 0, set_backend, NULL,
 	 "serve the files in DIR (GET and HEAD)", NULL},
 	{"docroot", 0, "DIR", EVERY_ROUTE, T_FN, 0, 0, 0, set_docroot, NULL,
@@ -134,6 +134,8 @@ static const struct opt opts[] = {
 	 NULL, NULL, "largest request header block (64k)", "1k..16m"},
 	{"queue", 0, "N", GLOBAL, T_INT, OFF(queue_max), 0, 1000000, NULL, NULL,
 	 "requests waiting for a busy pool (1024)", "0..1000000"},
+	{"keepalive", 0, "N", GLOBAL, T_INT, OFF(keepalive), 0, 100000, NULL, NULL,
+	 "idle backend connections kept per backend (32; 0: one per request)", "0..100000"},
 	{"early-hint-cache", 0, "N", GLOBAL, T_INT, OFF(hint_cache), 0, 1000000, NULL, NULL,
 	 "paths whose early hints are learned (1024)", "0..1000000"},
 
@@ -141,6 +143,10 @@ static const struct opt opts[] = {
 	 "a CGI script's run time (60)", "1..86400 seconds"},
 	{"queue-timeout", 0, "SEC", GLOBAL, T_INT, OFF(queue_timeout), 1, 3600, NULL, NULL,
 	 "longest wait for a busy pool (30)", "1..3600 seconds"},
+	{"connect-timeout", 0, "SEC", GLOBAL, T_INT, OFF(connect_timeout), 1, 3600, NULL, NULL,
+	 "connecting to a backend (5)", "1..3600 seconds"},
+	{"backend-timeout", 0, "SEC", GLOBAL, T_INT, OFF(backend_timeout), 0, 86400, NULL, NULL,
+	 "a backend's silence, before or within its answer (120; 0: none)", "0..86400 seconds"},
 	{"grace", 0, "SEC", GLOBAL, T_INT, OFF(grace), 0, 86400, NULL, NULL,
 	 "time streams get after SIGTERM (10)", "0..86400 seconds"},
 	{"idle-timeout", 0, "SEC", GLOBAL, T_INT, OFF(idle_timeout), 1, 86400, NULL, NULL,
@@ -386,6 +392,19 @@ static int set_backend(struct config *c, const struct opt *o, const char *a, con
 				? "--static beside --spawn/--fastcgi needs --route"
 				: "--spawn and --fastcgi exclude each other";
 		return -1;
+	}
+	if (k == BACKEND_FASTCGI) {
+		/* several servers for one route; the command line replaces the
+		 * file's list rather than adding to it */
+		if (r->naddrs > 0 && c->from_cli && !r->addrs_cli)
+			r->naddrs = 0;
+		if (r->naddrs == CONFIG_MAX_ADDRS) {
+			*why = "more than 16 --fastcgi addresses in one route";
+			return -1;
+		}
+		r->addrs[r->naddrs++] = a;
+		r->addrs_cli = c->from_cli;
+		a = r->addrs[0];
 	}
 	r->kind = k;
 	r->backend = a;
@@ -712,6 +731,9 @@ static void defaults(struct config *c)
 	c->max_streams = 100;
 	c->queue_max = 1024;
 	c->queue_timeout = 30;
+	c->connect_timeout = 5;
+	c->backend_timeout = 120;
+	c->keepalive = 32;
 	c->grace = 10;
 	c->idle_timeout = 60;
 	c->header_timeout = 10;
@@ -936,8 +958,10 @@ void config_print(const struct config *c, FILE *out)
 	fprintf(out, "# routes, in the order they are tried:\n");
 	for (size_t k = 0; k < c->nroutes; k++) {
 		const struct config_route *r = &c->routes[order[k]];
-		fprintf(out, "route %s\n    %s \"%s\"\n", r->pattern, config_kind_name(r->kind),
-			r->backend);
+		fprintf(out, "route %s\n", r->pattern);
+		for (size_t j = 0; j < (r->naddrs ? r->naddrs : 1); j++)
+			fprintf(out, "    %s \"%s\"\n", config_kind_name(r->kind),
+				r->naddrs ? r->addrs[j] : r->backend);
 		if (r->kind == BACKEND_SPAWN || r->kind == BACKEND_CGI)
 			fprintf(out, "    procs %d\n", r->procs ? r->procs : c->procs);
 		if (r->docroot)

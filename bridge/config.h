@@ -12,6 +12,7 @@
 #define CONFIG_MAX_INDEX 8
 #define CONFIG_MAX_ENV 32
 #define CONFIG_MAX_HINTS 16
+#define CONFIG_MAX_ADDRS 16
 
 enum backend_kind {
 	BACKEND_NONE,
@@ -26,7 +27,10 @@ struct config_route {
 	/* "/", "/app/", "*.php", or an extension under a prefix */
 	const char *pattern;
 	enum backend_kind kind;
-	const char *backend;      /* directory, command or address (by kind) */
+	const char *backend;      /* directory, command or (first) address, by kind */
+	const char *addrs[CONFIG_MAX_ADDRS]; /* --fastcgi, each time it was given */
+	size_t naddrs;
+	bool addrs_cli;           /* they came from the command line */
 	const char *docroot;      /* --docroot, or NULL */
 	int procs;                /* 0: the global --procs */
 	const char *index[CONFIG_MAX_INDEX];
@@ -69,6 +73,9 @@ struct config {
 	int max_streams;          /* SETTINGS_MAX_CONCURRENT_STREAMS */
 	int queue_max;            /* requests waiting for a busy pool */
 	int queue_timeout;        /* seconds */
+	int connect_timeout;      /* seconds to connect to a backend */
+	int backend_timeout;      /* seconds a backend may stay silent; 0: no limit */
+	int keepalive;            /* idle kept connections per backend; 0: none */
 	int grace;                /* seconds in-flight streams get after SIGTERM */
 	int idle_timeout;         /* seconds without a stream or a frame */
 	int header_timeout;       /* seconds for a handshake or a request header block */

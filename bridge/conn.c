@@ -397,8 +397,8 @@ void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_ti
 			why = "no request within --header-timeout";
 		bool busy = false;
 		for (struct stream *s = c->streams; s && !why; s = s->next) {
-			busy |= s->got_request;
-			if (!s->got_request && now - s->start >= hto)
+			busy |= stream_has_request(s);
+			if (!stream_has_request(s) && now - s->start >= hto)
 				why = "request header block not done within --header-timeout";
 		}
 		/* bytes keep coming but no frame completes: a trickled frame */
@@ -409,9 +409,11 @@ void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_ti
 		    now - c->last_write >= send_timeout * 1000ULL)
 			why = "the client read nothing for --send-timeout";
 		/* a client that does not read holds its backend: give it back */
-		for (struct stream *s = c->streams; s && !why; s = s->next)
+		for (struct stream *s = c->streams; s && !why; s = s->next) {
 			if (stream_send_stalled(s, now, send_timeout * 1000ULL))
 				stream_cut(s, "the client read nothing for --send-timeout");
+			stream_sweep(s, now);
+		}
 		if (why) {
 			/* slowloris: a client trickling bytes holds no stream hostage */
 			log_info("%s:%u: %s; closing", c->peer_addr, c->peer_port, why);

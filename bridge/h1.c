@@ -177,7 +177,7 @@ static int begin_request(struct conn *c, struct h1_request *r)
 	c->last_frame = loop_now();
 	stream_on_request(s, h->body_done);
 	/* RFC 9110 §10.1.1: say go on, unless the answer is already given */
-	if (r->expect_continue && !h->body_done && !s->failed)
+	if (r->expect_continue && !h->body_done && !stream_failed(s))
 		out_printf(c, "HTTP/1.1 100 Continue\r\n\r\n");
 	return 0;
 }

@@ -92,7 +92,7 @@ static int on_frame_recv(nghttp2_session *ss, const nghttp2_frame *f, void *u)
 	struct stream *s = nghttp2_session_get_stream_user_data(ss, f->hd.stream_id);
 
 	((struct conn *)u)->last_frame = loop_now(); /* whole frames count, not bytes */
-	if (s == NULL || s->dead)
+	if (s == NULL || stream_closed(s))
 		return 0;
 	if (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_REQUEST) {
 		stream_on_request(s, f->hd.flags & NGHTTP2_FLAG_END_STREAM);
@@ -109,7 +109,7 @@ static int on_data_chunk(nghttp2_session *ss, uint8_t flags, int32_t id, const u
 {
 	struct stream *s = nghttp2_session_get_stream_user_data(ss, id);
 
-	if (s == NULL || s->dead) {
+	if (s == NULL || stream_closed(s)) {
 		nghttp2_session_consume(ss, id, len);
 		return 0;
 	}

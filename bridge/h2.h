@@ -43,7 +43,4 @@ void h2_reset(struct stream *s, uint32_t code);
 /* Returns n bytes of request body to the flow-control windows. */
 void h2_consume(struct stream *s, size_t n);
 
-#define H2_NO_ERROR 0x0
-#define H2_INTERNAL_ERROR 0x2
-
 #endif

@@ -689,6 +689,31 @@ static void check_spawn(const char *cmd)
 		fatal(1, "--spawn: %s: not an executable file", prog);
 }
 
+/* FCGI_KEEP_CONN for p. A spawned libfcgi process serves only the
+ * connection it holds: one process alone (no --workers) never opens more
+ * connections than the pool has processes, and parks up to that many; with
+ * workers each parks its share, leaving one process free to accept, or none
+ * when the pool is too small to share. */
+static void keep_settings(struct pool *p, const struct site_route *sr)
+{
+	p->connect_timeout = cfg.connect_timeout * 1000;
+	if (cfg.keepalive == 0)
+		return;
+	if (sr->kind == BACKEND_FASTCGI) {
+		p->keep = true;
+		p->idle_max = cfg.keepalive;
+		return;
+	}
+	int share = cfg.workers > 1 ? (sr->procs - 1) / cfg.workers : sr->procs;
+	if (share > cfg.keepalive)
+		share = cfg.keepalive;
+	if (share <= 0)
+		return;
+	p->keep = true;
+	p->idle_max = share;
+	p->cap = cfg.workers > 1 ? 0 : sr->procs;
+}
+
 /* Starts the pool of route sr (in a worker: attaches to the master's).
  * Returns it, or NULL with err. */
 static struct pool *new_pool(struct site_route *sr, char *err, size_t errlen)
@@ -718,7 +743,7 @@ static struct pool *new_pool(struct site_route *sr, char *err, size_t errlen)
 		snprintf(cmd, sizeof(cmd), "%s", sr->conf->backend);
 	}
 	if (sr->kind == BACKEND_FASTCGI)
-		rc = pool_external(p, sr->name, sr->conf->backend, err, errlen);
+		rc = pool_external(p, sr->name, sr->conf->addrs, sr->conf->naddrs, err, errlen);
 	else if (is_worker)
 		rc = pool_attach(p, sr->name, cmd, run_dir, report_pipe[1]);
 	else
@@ -732,6 +757,7 @@ static struct pool *new_pool(struct site_route *sr, char *err, size_t errlen)
 		pool_set_master(p, workers_alive());
 	p->qmax = cfg.queue_max;
 	p->qtimeout = cfg.queue_timeout;
+	keep_settings(p, sr);
 	pools[npools++] = p;
 	return p;
 fail:

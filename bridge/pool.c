@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "stream.h"
+#include <sys/epoll.h>
 
 #define RETRY_MS 20
 #define BACKOFF_MIN_MS 100
@@ -23,6 +23,8 @@
 #define SHORT_LIFE_MS 2000
 
 static void pool_tick(struct loop_timer *t);
+static void drain_queue(struct pool *p);
+static void idle_drop(struct pool *p);
 
 static int unix_addr(struct pool *p, const char *path, char *err, size_t errlen)
 {
@@ -45,18 +47,27 @@ static void pool_base(struct pool *p, const char *name)
 	p->name = name;
 	p->qmax = 1024;
 	p->qtimeout = 30;
+	p->connect_timeout = 10000;
 }
 
-int pool_external(struct pool *p, const char *name, const char *addr, char *err, size_t errlen)
+/* One --fastcgi address into a: "unix:/path", "host:port", "[v6]:port". */
+static int parse_addr(struct pool_addr *a, const char *addr, char *err, size_t errlen)
 {
-	pool_base(p, name);
-	if (strncmp(addr, "unix:", 5) == 0)
-		return unix_addr(p, addr + 5, err, errlen);
-
+	if (strncmp(addr, "unix:", 5) == 0) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&a->sa;
+		if (strlen(addr + 5) >= sizeof(un->sun_path)) {
+			snprintf(err, errlen, "unix socket path too long: %s", addr + 5);
+			return -1;
+		}
+		un->sun_family = AF_UNIX;
+		strcpy(un->sun_path, addr + 5);
+		a->len = sizeof(*un);
+		return 0;
+	}
 	char host[256];
 	const char *colon = strrchr(addr, ':');
-	size_t hl = (size_t)(colon - addr);
-	if (hl >= sizeof(host)) {
+	size_t hl = colon ? (size_t)(colon - addr) : 0;
+	if (colon == NULL || hl >= sizeof(host)) {
 		snprintf(err, errlen, "bad --fastcgi address %s", addr);
 		return -1;
 	}
@@ -73,9 +84,30 @@ int pool_external(struct pool *p, const char *name, const char *addr, char *err,
 		snprintf(err, errlen, "cannot resolve --fastcgi %s: %s", addr, gai_strerror(rc));
 		return -1;
 	}
-	memcpy(&p->addr, res->ai_addr, res->ai_addrlen);
-	p->addrlen = res->ai_addrlen;
+	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
+	a->len = res->ai_addrlen;
 	freeaddrinfo(res);
+	return 0;
+}
+
+int pool_external(struct pool *p, const char *name, const char *const *addrs, size_t n, char *err,
+		  size_t errlen)
+{
+	pool_base(p, name);
+	if (n == 0 || n > POOL_MAX_ADDRS) {
+		snprintf(err, errlen, "between 1 and %d --fastcgi addresses per route", POOL_MAX_ADDRS);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct pool_addr *a = &p->addrs[i];
+		if (parse_addr(a, addrs[i], err, errlen) < 0)
+			return -1;
+		if ((a->label = strdup(addrs[i])) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		p->naddrs++;
+	}
 	return 0;
 }
 
@@ -233,6 +265,7 @@ int pool_restart(struct pool *p)
 		log_err("pool %s: restart failed, keeping the running backends: %s", p->name, err);
 		return -1;
 	}
+	idle_drop(p); /* parked connections belong to the old generation */
 	p->gen = g;
 	/* nobody new reaches the old socket; its backends finish what they have */
 	close(old->listen_fd);
@@ -339,6 +372,7 @@ void pool_worker_hup(struct pool *p)
 		free(g);
 		return; /* the master's restart failed: same generation */
 	}
+	idle_drop(p);
 	p->gen = g;
 	if (old->active == 0) {
 		worker_report(p, old);
@@ -366,10 +400,11 @@ void pool_retire(struct pool *p)
 	struct pool_gen *old = p->gen;
 
 	p->closed = true;
+	idle_drop(p);
 	while (p->qhead) {
-		struct stream *s = p->qhead;
-		pool_dequeue(p, s);
-		stream_fail(s, 503, "the route's backend was removed by a reload");
+		struct pool_waiter *w = p->qhead;
+		pool_dequeue(p, w);
+		w->expired(w, "the route's backend was removed by a reload");
 	}
 	if (old == NULL)
 		return; /* external: connections just end */
@@ -436,86 +471,264 @@ unsigned pool_retry_after(const struct pool *p)
 	for (int i = 0; p->gen && p->gen->procs && i < p->gen->nprocs; i++)
 		if (p->gen->procs[i].pid == 0 && p->gen->procs[i].restart_at < next)
 			next = p->gen->procs[i].restart_at;
+	for (int i = 0; i < p->naddrs; i++)
+		if (p->addrs[i].down_until && p->addrs[i].down_until < next)
+			next = p->addrs[i].down_until;
 	if (next == UINT64_MAX || next <= now)
 		return 1;
 	return (unsigned)((next - now + 999) / 1000);
 }
 
-int pool_connect(struct pool *p, int *fd, struct pool_gen **gen)
+/* The gen's connection count dropped: a retired generation with nothing
+ * left to do stops (or, in a worker, is reported done). */
+static void gen_release(struct pool *p, struct pool_gen *gen)
 {
-	*gen = NULL;
+	if (gen == NULL || --gen->active != 0 || gen == p->gen)
+		return;
+	if (p->role == POOL_WORKER) {
+		worker_report(p, gen);
+		for (struct pool_gen **gp = &p->retired; *gp; gp = &(*gp)->next)
+			if (*gp == gen) {
+				*gp = gen->next;
+				break;
+			}
+		free(gen);
+	} else {
+		gen_stop(p, gen);
+	}
+}
+
+/* Closes pc, busy or not, and forgets it. */
+static void conn_close(struct pool *p, struct pool_conn *pc)
+{
+	if (!pc->peer_gone)
+		p->held--;
+	loop_del(&pc->io);
+	close(pc->fd);
+	gen_release(p, pc->gen);
+	free(pc);
+}
+
+static void idle_unlink(struct pool *p, struct pool_conn *pc)
+{
+	for (struct pool_conn **q = &p->idle; *q; q = &(*q)->next)
+		if (*q == pc) {
+			*q = pc->next;
+			p->nidle--;
+			return;
+		}
+}
+
+/* A parked connection that became readable: the backend closed it (or
+ * sent bytes nobody asked for); either way it is done. */
+static void idle_io(struct loop_io *io, uint32_t events)
+{
+	struct pool_conn *pc = (struct pool_conn *)io;
+	struct pool *p = pc->pool;
+
+	(void)events;
+	idle_unlink(p, pc);
+	conn_close(p, pc);
+}
+
+/* Marks the address of pc down after a refusal: 1 s, doubling to 30 s. */
+static void addr_down(struct pool *p, int ai, int err)
+{
+	struct pool_addr *a = &p->addrs[ai];
+	unsigned shift = a->failures < 5 ? a->failures : 5;
+	uint64_t ms = 1000ULL << shift;
+
+	if (ms > 30000)
+		ms = 30000;
+	a->failures++;
+	a->down_until = loop_now() + ms;
+	snprintf(p->last_err, sizeof(p->last_err), "%s: %s", a->label, strerror(err));
+	log_warn("pool %s: backend %s: %s; marked down for %llu ms", p->name, a->label,
+		 strerror(err), (unsigned long long)ms);
+}
+
+const char *pool_conn_label(const struct pool *p, const struct pool_conn *pc)
+{
+	if (p->naddrs > 0 && pc && pc->addr >= 0 && pc->addr < p->naddrs)
+		return p->addrs[pc->addr].label;
+	if (p->naddrs > 0)
+		return p->addrs[0].label;
+	return p->gen && p->gen->sock_path ? p->gen->sock_path : p->name;
+}
+
+/* The address a new connection goes to: the live one with the fewest
+ * requests outstanding (an address whose backoff is over is live again,
+ * and its next refusal doubles the backoff). -1: all are down. */
+static int pick_addr(struct pool *p)
+{
+	uint64_t now = loop_now();
+	int best = -1;
+
+	for (int k = 0; k < p->naddrs; k++) {
+		int i = (int)((p->opened + (unsigned long long)k) % (unsigned long long)p->naddrs);
+		const struct pool_addr *a = &p->addrs[i];
+		if (a->down_until > now)
+			continue;
+		if (best < 0 || a->outstanding < p->addrs[best].outstanding)
+			best = i;
+	}
+	return best;
+}
+
+static void taken(struct pool *p, struct pool_conn *pc)
+{
+	pc->requests++;
+	p->busy++;
+	if (p->naddrs)
+		p->addrs[pc->addr].outstanding++;
+}
+
+int pool_get(struct pool *p, struct pool_conn **out)
+{
+	*out = NULL;
 	if (p->closed) {
 		errno = ECONNREFUSED;
 		return -1;
+	}
+	/* a parked connection first: a libfcgi or php-fpm process serves only
+	 * the connection it holds, so it waits for this one alone */
+	while (p->idle) {
+		struct pool_conn *pc = p->idle;
+		p->idle = pc->next;
+		p->nidle--;
+		char c;
+		ssize_t r = recv(pc->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+			conn_close(p, pc); /* closed by the backend meanwhile */
+			continue;
+		}
+		loop_del(&pc->io);
+		pc->reused = true;
+		pc->next = NULL;
+		taken(p, pc);
+		p->reused_count++;
+		*out = pc;
+		return 0;
 	}
 	if (gen_down(p)) {
 		errno = EHOSTDOWN;
 		return -1;
 	}
-	int s = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int rc = 0;
-
-	if (s < 0)
+	if (p->cap > 0 && p->held >= (unsigned)p->cap) {
+		errno = EAGAIN; /* each process holds one of ours: wait for one */
 		return -1;
-	if (connect(s, (struct sockaddr *)&p->addr, p->addrlen) < 0) {
+	}
+	int ai = -1;
+	const struct sockaddr *sa = (const struct sockaddr *)&p->addr;
+	socklen_t salen = p->addrlen;
+	if (p->naddrs > 0) {
+		if ((ai = pick_addr(p)) < 0) {
+			errno = EHOSTDOWN;
+			return -1;
+		}
+		sa = (const struct sockaddr *)&p->addrs[ai].sa;
+		salen = p->addrs[ai].len;
+	}
+	struct pool_conn *pc = calloc(1, sizeof(*pc));
+	if (pc == NULL)
+		return -1;
+	pc->io.fd = -1;
+	pc->pool = p;
+	pc->addr = ai;
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		free(pc);
+		return -1;
+	}
+	int rc = 0;
+	if (connect(fd, sa, salen) < 0) {
 		if (errno != EINPROGRESS) {
 			int e = errno;
-			close(s);
+			close(fd);
+			free(pc);
+			if (ai >= 0 && e != EAGAIN) {
+				/* refused at once: mark it and let the caller try again */
+				addr_down(p, ai, e);
+				if (pick_addr(p) >= 0) {
+					errno = 0;
+					return pool_get(p, out);
+				}
+				errno = EHOSTDOWN;
+				return -1;
+			}
 			errno = e;
 			return -1;
 		}
 		rc = 1;
 	}
-	*fd = s;
-	if ((*gen = p->gen) != NULL)
-		(*gen)->active++;
+	pc->fd = fd;
+	pc->connecting = rc == 1;
+	if ((pc->gen = p->gen) != NULL)
+		pc->gen->active++;
+	p->opened++;
+	p->fresh++;
+	p->held++;
+	taken(p, pc);
+	*out = pc;
 	return rc;
 }
-
 static void arm(struct pool *p)
 {
 	if (!p->timer.armed)
 		loop_timer_set(&p->timer, RETRY_MS, pool_tick);
 }
 
-int pool_enqueue(struct pool *p, struct stream *s)
+int pool_enqueue(struct pool *p, struct pool_waiter *w)
 {
 	if (p->qlen >= p->qmax)
 		return -1;
-	s->qnext = NULL;
-	s->qprev = p->qtail;
+	w->next = NULL;
+	w->prev = p->qtail;
 	if (p->qtail)
-		p->qtail->qnext = s;
+		p->qtail->next = w;
 	else
-		p->qhead = s;
-	p->qtail = s;
-	s->queued = true;
-	s->queued_at = loop_now();
+		p->qhead = w;
+	p->qtail = w;
+	w->queued = true;
+	w->since = loop_now();
 	p->qlen++;
 	arm(p);
 	return 0;
 }
 
-void pool_dequeue(struct pool *p, struct stream *s)
+void pool_dequeue(struct pool *p, struct pool_waiter *w)
 {
-	if (!s->queued)
+	if (!w->queued)
 		return;
-	if (s->qprev)
-		s->qprev->qnext = s->qnext;
+	if (w->prev)
+		w->prev->next = w->next;
 	else
-		p->qhead = s->qnext;
-	if (s->qnext)
-		s->qnext->qprev = s->qprev;
+		p->qhead = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
 	else
-		p->qtail = s->qprev;
-	s->qnext = s->qprev = NULL;
-	s->queued = false;
+		p->qtail = w->prev;
+	w->next = w->prev = NULL;
+	w->queued = false;
 	p->qlen--;
 }
 
-/* Sends queued requests while backends accept them, oldest first. A
- * stream that fails here releases its backend, which calls back into
- * pool_release(): that only asks for another round, never nests. */
+static void push_front(struct pool *p, struct pool_waiter *w)
+{
+	w->next = p->qhead;
+	w->prev = NULL;
+	if (p->qhead)
+		p->qhead->prev = w;
+	else
+		p->qtail = w;
+	p->qhead = w;
+	w->queued = true;
+	p->qlen++;
+}
+
+/* Hands free backends to queued requests, oldest first. A request that
+ * fails here gives its connection back, which calls back into pool_put():
+ * that only asks for another round, never nests. */
 static void drain_queue(struct pool *p)
 {
 	if (p->draining) {
@@ -526,50 +739,138 @@ static void drain_queue(struct pool *p)
 	do {
 		p->drain_again = false;
 		while (p->qhead) {
-			struct stream *s = p->qhead;
-			pool_dequeue(p, s);
-			if (stream_connect(s) == 1) { /* still busy: back to the front */
-				s->qnext = p->qhead;
-				s->qprev = NULL;
-				if (p->qhead)
-					p->qhead->qprev = s;
-				else
-					p->qtail = s;
-				p->qhead = s;
-				s->queued = true;
-				p->qlen++;
+			struct pool_waiter *w = p->qhead;
+			uint64_t since = w->since;
+			pool_dequeue(p, w);
+			if (w->ready(w) == 1) { /* still busy: back to the front */
+				w->since = since;
+				push_front(p, w);
 				break;
 			}
 		}
 		/* RFC 9110 §15.6.4: 503 when nothing freed up within the bound */
 		uint64_t now = loop_now();
-		while (p->qhead && now - p->qhead->queued_at >= (uint64_t)p->qtimeout * 1000) {
-			struct stream *s = p->qhead;
-			pool_dequeue(p, s);
-			log_warn("pool %s: request waited %d s for a backend", p->name, p->qtimeout);
-			stream_fail(s, 503, "every backend is busy");
+		while (p->qhead && now - p->qhead->since >= (uint64_t)p->qtimeout * 1000) {
+			struct pool_waiter *w = p->qhead;
+			pool_dequeue(p, w);
+			char why[160];
+			snprintf(why, sizeof(why), "every backend is busy: waited %d s (--queue-timeout)",
+				 p->qtimeout);
+			w->expired(w, why);
 		}
 	} while (p->drain_again && p->qhead);
 	p->draining = false;
 }
 
-void pool_release(struct pool *p, struct pool_gen *gen)
+/* One request fewer on pc. */
+static void untaken(struct pool *p, struct pool_conn *pc)
 {
-	if (gen != NULL && --gen->active == 0 && gen != p->gen) {
-		if (p->role == POOL_WORKER) {
-			worker_report(p, gen);
-			for (struct pool_gen **gp = &p->retired; *gp; gp = &(*gp)->next)
-				if (*gp == gen) {
-					*gp = gen->next;
-					break;
-				}
-			free(gen);
-		} else {
-			gen_stop(p, gen);
-		}
+	p->busy--;
+	p->served++;
+	if (p->naddrs)
+		p->addrs[pc->addr].outstanding--;
+	if (!pc->reused && pc->requests == 1 && !pc->answered) {
+		pc->answered = true;
+		p->fresh--;
+	}
+}
+
+void pool_answered(struct pool *p, struct pool_conn *pc)
+{
+	if (!pc->answered) {
+		pc->answered = true;
+		if (!pc->reused)
+			p->fresh--;
+	}
+	if (p->naddrs)
+		p->addrs[pc->addr].failures = 0;
+}
+
+void pool_peer_gone(struct pool *p, struct pool_conn *pc)
+{
+	if (pc->peer_gone)
+		return;
+	pc->peer_gone = true;
+	p->held--;
+	if (p->qhead)
+		drain_queue(p);
+}
+
+bool pool_failed(struct pool *p, struct pool_conn *pc, int err)
+{
+	int ai = pc->addr;
+
+	untaken(p, pc);
+	p->served--;
+	conn_close(p, pc);
+	if (ai >= 0) {
+		addr_down(p, ai, err);
+		return pick_addr(p) >= 0;
 	}
 	if (p->qhead)
 		drain_queue(p);
+	return false;
+}
+
+/* Parks pc for the next request, unless that could make a request starve:
+ * a new connection still waiting for its first byte may sit in the
+ * backend's accept queue, behind a process that would wait on this
+ * parked connection instead of accepting it (the stall nginx shows with
+ * keepalive in front of a small libfcgi pool). A pool with a cap never has
+ * more connections than processes, so it has no such wait. */
+static bool park(struct pool *p, struct pool_conn *pc)
+{
+	if (p->idle_max <= 0 || p->nidle >= p->idle_max || p->closed ||
+	    (pc->gen != NULL && pc->gen != p->gen) || (p->cap == 0 && p->fresh > 0))
+		return false;
+	pc->idle_since = loop_now();
+	if (loop_add(&pc->io, pc->fd, EPOLLIN | EPOLLRDHUP, idle_io) < 0)
+		return false;
+	pc->next = p->idle;
+	p->idle = pc;
+	p->nidle++;
+	return true;
+}
+
+void pool_put(struct pool *p, struct pool_conn *pc, bool keep)
+{
+	untaken(p, pc);
+	loop_del(&pc->io);
+	if (!keep || !park(p, pc))
+		conn_close(p, pc);
+	if (p->qhead)
+		drain_queue(p);
+}
+
+/* Closes the parked connections (a restart, a retirement). */
+static void idle_drop(struct pool *p)
+{
+	while (p->idle) {
+		struct pool_conn *pc = p->idle;
+		p->idle = pc->next;
+		p->nidle--;
+		conn_close(p, pc);
+	}
+}
+
+void pool_log_status(const struct pool *p)
+{
+	char down[512] = "";
+	size_t k = 0;
+	int procs = 0, alive = 0;
+
+	for (int i = 0; i < p->naddrs; i++)
+		if (p->addrs[i].down_until > loop_now() && k < sizeof(down) - 1)
+			k += (size_t)snprintf(down + k, sizeof(down) - k, "%s%s", k ? "," : "",
+					      p->addrs[i].label);
+	if (p->gen && p->gen->procs) {
+		procs = p->gen->nprocs;
+		alive = gen_alive(p->gen);
+	}
+	log_info("status pool %s: processes %d/%d, busy %u, idle %d, queued %d, served %llu, "
+		 "connections opened %llu, reused %llu, restarts %u, addresses down %s",
+		 p->name, alive, procs, p->busy, p->nidle, p->qlen, p->served, p->opened,
+		 p->reused_count, p->restarts, k ? down : "none");
 }
 
 static void pool_tick(struct loop_timer *t)
@@ -651,6 +952,7 @@ bool pool_reap(struct pool *p, pid_t pid, int status)
 				delay = BACKOFF_MAX_MS;
 		}
 		pr->restart_at = now + delay;
+		p->restarts++;
 		if (gen_down(p)) /* a crash loop, not one exit after a long life */
 			flush_backlog(p, p->gen);
 		if (WIFSIGNALED(status))
@@ -694,6 +996,7 @@ static void gen_kill(struct pool_gen *g)
 
 void pool_stop(struct pool *p)
 {
+	idle_drop(p);
 	while (p->retired) {
 		struct pool_gen *g = p->retired;
 		p->retired = g->next;
@@ -711,6 +1014,9 @@ void pool_stop(struct pool *p)
 		unlink(link);
 	}
 	loop_timer_cancel(&p->timer);
+	for (int i = 0; i < p->naddrs; i++)
+		free(p->addrs[i].label);
+	p->naddrs = 0;
 	free(p->cmd);
 	free(p->dir);
 	p->cmd = p->dir = NULL;

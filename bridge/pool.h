@@ -6,12 +6,51 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include "loop.h"
 
-struct stream;
+#define POOL_MAX_ADDRS 16
+
+/* A request waiting for a backend connection, embedded in its owner. */
+struct pool_waiter {
+	struct pool_waiter *prev, *next;
+	uint64_t since;                /* loop_now() when queued */
+	bool queued;
+	/* a connection may be free: returns 1 to keep waiting (at the front) */
+	int (*ready)(struct pool_waiter *w);
+	/* the wait ended without a connection: answer status (503) */
+	void (*expired)(struct pool_waiter *w, const char *why);
+};
+
+/* One connection to a backend, busy with a request or parked idle. */
+struct pool_conn {
+	struct loop_io io;             /* its owner's callback while busy */
+	int fd;
+	struct pool *pool;
+	void *owner;                   /* its user while busy */
+	struct pool_gen *gen;          /* spawned: the generation connected to */
+	int addr;                      /* external: index into the pool's addresses */
+	unsigned requests;             /* requests begun on it */
+	bool reused;                   /* it served a request before this one */
+	bool connecting;               /* connect(2) in progress */
+	bool answered;                 /* the backend sent a byte on it */
+	bool peer_gone;                /* the backend closed its end */
+	uint64_t idle_since;
+	struct pool_conn *next;        /* the idle list */
+};
+
+/* An external server's address. */
+struct pool_addr {
+	struct sockaddr_storage sa;
+	socklen_t len;
+	char *label;                   /* as given: "unix:/run/x.sock", "10.0.0.2:9000" */
+	unsigned outstanding;          /* connections busy with a request */
+	unsigned failures;             /* refusals in a row (backoff) */
+	uint64_t down_until;           /* loop_now() ms; 0: up */
+};
 
 struct proc {
 	pid_t pid;          /* 0 when not running */
@@ -42,8 +81,10 @@ enum pool_role {
 
 struct pool {
 	const char *name;             /* for logs: "cgi" or "app" */
-	struct sockaddr_storage addr; /* where to connect */
+	struct sockaddr_storage addr; /* spawned: where to connect */
 	socklen_t addrlen;
+	struct pool_addr addrs[POOL_MAX_ADDRS]; /* external: several servers */
+	int naddrs;
 	char *cmd;                    /* spawned: /bin/sh -c command; NULL for external */
 	char *dir;                    /* spawned: where the sockets live */
 	struct pool_gen *gen;         /* spawned: the current generation */
@@ -52,45 +93,83 @@ struct pool {
 	enum pool_role role;
 	int workers;                  /* POOL_MASTER: workers alive */
 	int report_fd;                /* POOL_WORKER: pipe to the master */
-	struct stream *qhead, *qtail; /* requests waiting for a backend */
+	struct pool_waiter *qhead, *qtail; /* requests waiting for a backend */
 	int qlen, qmax;
 	int qtimeout;                 /* seconds */
+	/* kept connections (FCGI_KEEP_CONN) */
+	bool keep;                    /* ask backends to keep connections */
+	int idle_max;                 /* parked connections at most */
+	int nidle;
+	struct pool_conn *idle;       /* parked, most recent first */
+	unsigned busy;                /* connections busy with a request */
+	unsigned fresh;               /* new connections without a first byte yet */
+	unsigned held;                /* connections a backend process holds */
+	char last_err[160];           /* why the last address went down */
+	int cap;                      /* connections at most (0: none); a spawned
+				       * pool's size, as each process serves the
+				       * one connection it holds */
+	int connect_timeout;          /* ms */
+	/* counters for SIGUSR2 */
+	unsigned long long served, opened, reused_count;
+	unsigned restarts;
 	struct loop_timer timer;      /* retries the queue, respawns */
 	bool closed;                  /* retired by a reload: no new connections */
 	bool draining;                /* drain_queue() runs: no re-entry */
 	bool drain_again;             /* a release came meanwhile */
 };
 
-/* Sets p up for an external server at "unix:/path" or "host:port"; returns 0
- * or -1 with err filled. */
-int pool_external(struct pool *p, const char *name, const char *addr, char *err, size_t errlen);
+/* Sets p up for external servers at each of addrs[0..n) ("unix:/path",
+ * "host:port", "[v6]:port"); returns 0 or -1 with err filled. */
+int pool_external(struct pool *p, const char *name, const char *const *addrs, size_t n, char *err,
+		  size_t errlen);
 
 /* Creates a private listening unix socket in dir and starts nprocs copies
  * of cmd (run by /bin/sh -c) with it as fd 0; returns 0 or -1 with err. */
 int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, const char *dir,
 	       char *err, size_t errlen);
 
-/* Starts a non-blocking connection; returns 0 (connected), 1 (in progress),
- * -1 with errno EAGAIN when every backend is busy, EHOSTDOWN when every
- * process of a spawned pool is dead and waiting out its restart backoff,
- * or another errno.
- * *gen is the generation connected to (NULL for external servers); hand it
- * back to pool_release() when the connection ends. */
-int pool_connect(struct pool *p, int *fd, struct pool_gen **gen);
+/* A connection for one request: a parked one when there is one (reused),
+ * else a new non-blocking one. Returns 0 (ready), 1 (connect in
+ * progress), or -1 with errno EAGAIN (every backend busy: wait),
+ * EHOSTDOWN (every process of a spawned pool, or every address, is down:
+ * 503 with pool_retry_after()), or another errno (connect failed).
+ * The connection's io is not watched: the caller loop_add()s it. */
+int pool_get(struct pool *p, struct pool_conn **pc);
 
-/* Seconds until the next restart of a down pool's process (>= 1): the
- * Retry-After of its 503. */
+/* The request on pc ended; keep: the backend keeps the connection open and
+ * it is clean (whole records read, whole request written), so it may be
+ * parked for the next request. The caller loop_del()ed pc->io already. */
+void pool_put(struct pool *p, struct pool_conn *pc, bool keep);
+
+/* The backend sent its first byte on pc: it was accepted (so parking
+ * another connection cannot starve it), and its address works. */
+void pool_answered(struct pool *p, struct pool_conn *pc);
+
+/* The backend closed its end of busy pc (EPOLLRDHUP): its process is
+ * free for another connection, whatever is still unread. */
+void pool_peer_gone(struct pool *p, struct pool_conn *pc);
+
+/* Connecting pc failed with err (refused, unreachable, timed out): pc is
+ * closed and, for an external server, its address is marked down for a
+ * while. Returns true when another address is up to try. */
+bool pool_failed(struct pool *p, struct pool_conn *pc, int err);
+
+/* The label of pc's address for log lines ("unix:/run/php.sock"). */
+const char *pool_conn_label(const struct pool *p, const struct pool_conn *pc);
+
+/* Seconds until a down pool may answer again (>= 1): the Retry-After of
+ * its 503. */
 unsigned pool_retry_after(const struct pool *p);
 
-/* Queues s until a backend frees up; returns 0, or -1 when the queue is full. */
-int pool_enqueue(struct pool *p, struct stream *s);
+/* Queues w until a backend frees up; returns 0, or -1 when the queue is full. */
+int pool_enqueue(struct pool *p, struct pool_waiter *w);
 
-/* Takes s out of the queue (if it is there). */
-void pool_dequeue(struct pool *p, struct stream *s);
+/* Takes w out of the queue (if it is there). */
+void pool_dequeue(struct pool *p, struct pool_waiter *w);
 
-/* Tells p a backend connection to gen ended, so a queued request may go
- * (and a retired generation with nothing left to do may stop). */
-void pool_release(struct pool *p, struct pool_gen *gen);
+/* Writes one line about p to the error log (SIGUSR2): processes, busy and
+ * idle connections, queue, requests served, restarts, addresses down. */
+void pool_log_status(const struct pool *p);
 
 /* Graceful restart (SIGHUP): a new generation of backends takes new
  * requests; the old one stops once its requests are done. No-op for an

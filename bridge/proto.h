@@ -13,6 +13,10 @@
 struct conn;
 struct stream;
 
+/* Reset codes (RFC 9113 §7); HTTP/1.1 closes the connection for any. */
+#define H2_NO_ERROR 0x0
+#define H2_INTERNAL_ERROR 0x2
+
 struct proto_ops {
 	const char *name;
 	/* the connection side */

@@ -128,8 +128,11 @@ fail:
 bool site_same_backend(const struct site_route *a, const struct site_route *b)
 {
 	if (a->kind != b->kind || a->procs != b->procs || !a->conf || !b->conf ||
-	    strcmp(a->conf->backend, b->conf->backend) != 0)
+	    strcmp(a->conf->backend, b->conf->backend) != 0 || a->conf->naddrs != b->conf->naddrs)
 		return false;
+	for (size_t i = 0; i < a->conf->naddrs; i++)
+		if (strcmp(a->conf->addrs[i], b->conf->addrs[i]) != 0)
+			return false;
 	/* the CGI runner is started with its real directory */
 	return a->kind != BACKEND_CGI || strcmp(a->root, b->root) == 0;
 }

@@ -1,7 +1,8 @@
-/* stream.c - one request's life: HTTP/2 request -> FastCGI request ->
- * CGI response parser -> HTTP/2 response. Back-pressure both ways: the
- * request body is given back to the client's window only once the backend
- * took it, and the backend is read only while the body buffer has room. */
+/* stream.c - one request's life: HTTP request -> route -> a static file,
+ * or a FastCGI exchange (upstream.c) -> CGI response parser -> HTTP
+ * response. Back-pressure both ways: the request body is given back to the
+ * client's window only once the backend took it, and the backend is read
+ * only while the body buffer has room. */
 #include "stream.h"
 
 #include <errno.h>
@@ -10,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,11 +18,9 @@
 #include "config.h"
 #include "conn.h"
 #include "early.h"
-#include "h2.h"
 #include "hints.h"
 #include "proto.h"
 #include "log.h"
-#include "pool.h"
 #include "site.h"
 #include "static.h"
 
@@ -32,9 +30,8 @@
 struct stream_env stream_env;
 static struct stream *dead_streams, *wake_list;
 
-static void up_update(struct stream *s);
-static int up_flush(struct stream *s);
 static void start_backend(struct stream *s);
+static const struct upstream_ops stream_up_ops;
 
 /* The stream's connection protocol does the talking. */
 static int front_submit(struct stream *s, int status, const struct hdr *h, size_t n, bool final,
@@ -141,10 +138,9 @@ struct stream *stream_new(struct conn *c, int32_t id)
 	s->content_length = -1;
 	s->resp_length = -1;
 	s->proto = "HTTP/2.0";
-	s->spool_fd = -1;
 	s->file_fd = -1;
-	s->up.fd = -1;
 	s->route.rule = -1;
+	spool_init(&s->spool, stream_env.spool_dir, c->cfg->stream_buffer);
 	s->start = loop_now();
 	s->next = c->streams;
 	if (c->streams)
@@ -207,32 +203,11 @@ static int param_append(void *ctx, const char *name, size_t nl, const char *valu
 	return 0;
 }
 
-/* Appends content as records of type (split at the 65535-byte limit). */
-static int append_records(struct buf *out, int type, const uint8_t *data, size_t len)
-{
-	uint8_t hdr[FCGI_HEADER_LEN];
-
-	do {
-		size_t n = len > FCGI_MAX_CONTENT ? FCGI_MAX_CONTENT : len;
-		fcgi_header(hdr, type, 1, n, 0);
-		if (buf_reserve(out, FCGI_HEADER_LEN + n) < 0)
-			return -1;
-		memcpy(out->data + out->len, hdr, FCGI_HEADER_LEN);
-		if (n)
-			memcpy(out->data + out->len + FCGI_HEADER_LEN, data, n);
-		out->len += FCGI_HEADER_LEN + n;
-		data += n;
-		len -= n;
-	} while (len > 0);
-	return 0;
-}
-
-/* BEGIN_REQUEST and the PARAMS stream (RFC 3875 §4.1 via cgi_env). */
-static int build_request(struct stream *s)
+/* The PARAMS stream (RFC 3875 §4.1 via cgi_env) into params. */
+static int build_params(struct stream *s, struct buf *params)
 {
 	const struct route_match *rt = &s->route;
 	const struct site_route *sr = s->sr;
-	struct buf params = {0};
 	struct hdr *hv = calloc(s->nhdr ? s->nhdr : 1, sizeof(*hv));
 	size_t nh = 0;
 	int rc = -1;
@@ -274,102 +249,59 @@ static int build_request(struct stream *s)
 		.nhdr = nh,
 		.https = !s->conn->cleartext,
 	};
-	uint8_t begin[16];
-	fcgi_begin_request(begin, 1, FCGI_RESPONDER, 0);
-	if (cgi_env_build(&r, param_append, &params) < 0 ||
-	    buf_append(&s->up_out, begin, sizeof(begin)) < 0)
+	if (cgi_env_build(&r, param_append, params) < 0)
 		goto fail;
 	/* as lighttpd does; for CGI routes h2cgi-cgi adds it for scripts only
 	 * (PHP's cgi.force_redirect guards the php-cgi binary itself) */
-	if (sr->kind != BACKEND_CGI && param_append(&params, "REDIRECT_STATUS", 15, "200", 3) < 0)
+	if (sr->kind != BACKEND_CGI && param_append(params, "REDIRECT_STATUS", 15, "200", 3) < 0)
 		goto fail;
 	for (size_t i = 0; i < sr->nenv; i++) {
 		size_t nl = strcspn(sr->env[i], "=");
-		if (param_append(&params, sr->env[i], nl, sr->env[i] + nl + 1,
+		if (param_append(params, sr->env[i], nl, sr->env[i] + nl + 1,
 				 strlen(sr->env[i] + nl + 1)) < 0)
 			goto fail;
 	}
-	if (params.len && append_records(&s->up_out, FCGI_PARAMS, params.data, params.len) < 0)
-		goto fail;
-	if (append_records(&s->up_out, FCGI_PARAMS, NULL, 0) < 0) /* end of PARAMS */
-		goto fail;
 	rc = 0;
 fail:
-	buf_free(&params);
 	free(hv);
 	return rc;
 }
 
-/* Moves request body into up_out: from the spool when the body had no
- * length, and the empty STDIN record once the body is complete. */
-static int stdin_pump(struct stream *s)
+/* Hands the spooled body to the backend, as much as it holds at once,
+ * and the end of the body once all of it went. Returns 0 or -1. */
+static int spool_pump(struct stream *s)
 {
 	uint8_t chunk[16384];
 
-	if (s->stdin_done)
-		return 0;
-	if (s->from_spool) {
-		while (buf_used(&s->up_out) < cfg_of(s)->stream_buffer && s->spool_sent < s->spool_len) {
-			long long left = s->spool_len - s->spool_sent;
-			size_t n = left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk);
-			const uint8_t *src = chunk;
-			if ((size_t)s->spool_sent < s->spool_mem.len) {
-				src = s->spool_mem.data + s->spool_sent;
-				if (n > s->spool_mem.len - (size_t)s->spool_sent)
-					n = s->spool_mem.len - (size_t)s->spool_sent;
-			} else {
-				ssize_t r = pread(s->spool_fd, chunk, n,
-						  (off_t)(s->spool_sent - (long long)s->spool_mem.len));
-				if (r <= 0)
-					return -1;
-				n = (size_t)r;
-			}
-			if (append_records(&s->up_out, FCGI_STDIN, src, n) < 0)
-				return -1;
-			s->spool_sent += (long long)n;
-		}
-		if (s->spool_sent < s->spool_len)
-			return 0;
-	} else if (!s->req_done && !s->redir_target) {
-		return 0;
+	while (s->from_spool && spool_left(&s->spool) > 0 &&
+	       upstream_stdin_held(&s->up) < cfg_of(s)->stream_buffer) {
+		ssize_t n = spool_read(&s->spool, chunk, sizeof(chunk));
+		if (n <= 0 || upstream_stdin(&s->up, chunk, (size_t)n) < 0)
+			return -1;
 	}
-	if (append_records(&s->up_out, FCGI_STDIN, NULL, 0) < 0)
-		return -1;
-	s->stdin_done = true;
+	if (s->from_spool && spool_left(&s->spool) == 0) {
+		s->from_spool = false;
+		spool_free(&s->spool);
+		return upstream_stdin_end(&s->up);
+	}
 	return 0;
 }
 
-static void up_close(struct stream *s)
-{
-	if (!s->up_open)
-		return;
-	loop_del(&s->up);
-	close(s->up_fd);
-	s->up_open = false;
-	s->up_done = true;
-	s->connecting = false;
-	pool_release(s->pool, s->gen);
-	s->gen = NULL;
-}
-
-static void spool_close(struct stream *s)
-{
-	if (s->spool_fd >= 0)
-		close(s->spool_fd);
-	s->spool_fd = -1;
-	buf_free(&s->spool_mem);
-}
-
-/* Leaves the pool's queue, the backend connection and the body spool. */
+/* Leaves the backend (queue or connection), the body spool and the file. */
 static void drop_backend(struct stream *s)
 {
-	if (s->pool)
-		pool_dequeue(s->pool, s);
-	up_close(s);
-	spool_close(s);
+	upstream_abort(&s->up);
+	spool_free(&s->spool);
+	s->from_spool = false;
 	if (s->file_fd >= 0)
 		close(s->file_fd);
 	s->file_fd = -1;
+}
+
+/* The response has begun: its final headers are out (or being made). */
+static bool started(const struct stream *s)
+{
+	return s->state == ST_BODY || s->state == ST_ANSWERED;
 }
 
 /* Answers s with status and a short text, plus the header extra (or none). */
@@ -378,17 +310,18 @@ static void fail_with(struct stream *s, int status, const struct hdr *extra, con
 	struct hdr h[2] = {{"content-type", 12, "text/plain; charset=utf-8", 25}};
 	char text[96];
 
-	if (s->dead || s->conn->dead)
+	if (s->state == ST_CLOSED || s->conn->dead)
 		return;
 	log_warn("%s:%u #%d %s %s: %d: %s", s->conn->peer_addr, s->conn->peer_port, s->id,
 		 req_method(s), req_target(s), status, why);
 	drop_backend(s);
-	if (s->started) {
+	s->drop_body = true;
+	if (started(s)) {
 		/* RFC 9113 §8.1: a response that cannot be completed is reset */
 		front_reset(s, H2_INTERNAL_ERROR);
 		return;
 	}
-	s->started = s->failed = true;
+	s->state = ST_ANSWERED;
 	s->status = status;
 	s->discard = s->method >= 0 && strcmp(hval(s, s->method), "HEAD") == 0;
 	int n = snprintf(text, sizeof(text), "%d %s\n", status, hdr_reason(status));
@@ -411,63 +344,42 @@ void stream_fail(struct stream *s, int status, const char *why)
 
 void stream_cut(struct stream *s, const char *why)
 {
-	if (s->dead || s->conn->dead)
+	if (s->state == ST_CLOSED || s->conn->dead)
 		return;
 	log_warn("%s:%u #%d %s %s: response cut: %s", s->conn->peer_addr, s->conn->peer_port, s->id,
 		 req_method(s), req_target(s), why);
 	drop_backend(s); /* the backend's request ends with its connection */
+	s->drop_body = true;
 	front_reset(s, H2_INTERNAL_ERROR);
 }
 
 bool stream_send_stalled(const struct stream *s, uint64_t now, uint64_t ms)
 {
 	/* bytes wait in the buffer, or in the static file being sent */
-	return s->started && !s->dead && (buf_used(&s->body) > 0 || s->file_fd >= 0) &&
+	return started(s) && (buf_used(&s->body) > 0 || s->file_fd >= 0) &&
 	       now - s->send_wait >= ms;
+}
+
+void stream_sweep(struct stream *s, uint64_t now)
+{
+	upstream_sweep(&s->up, now);
 }
 
 /* Reads what the backend sent whenever the body buffer has room. */
 static void wake(struct stream *s)
 {
-	if (s->on_wake_list || s->dead)
+	if (s->on_wake_list || s->state == ST_CLOSED)
 		return;
 	s->on_wake_list = true;
 	s->next_wake = wake_list;
 	wake_list = s;
 }
 
-static void log_stderr_line(struct stream *s)
-{
-	log_warn("stderr %s:%u #%d %s: %.*s", s->conn->peer_addr, s->conn->peer_port, s->id,
-		 s->route.script_name ? s->route.script_name : "-", (int)s->errline_len, s->errline);
-	s->errline_len = 0;
-}
-
-/* FCGI_STDERR: one log line per line (long lines split), control bytes
- * replaced so that a script cannot forge log lines; flush logs a last
- * line that had no newline. */
-static void on_stderr(struct stream *s, const uint8_t *data, size_t len, bool flush)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (data[i] == '\n') {
-			log_stderr_line(s);
-			continue;
-		}
-		if (s->errline_len == sizeof(s->errline))
-			log_stderr_line(s);
-		bool ctl = (data[i] < 0x20 && data[i] != '\t') || data[i] == 0x7f;
-		if (data[i] != '\r')
-			s->errline[s->errline_len++] = ctl ? '?' : (char)data[i];
-	}
-	if (flush && s->errline_len)
-		log_stderr_line(s);
-}
-
 /* Clients that take interim responses: HTTP/2 and HTTP/1.1 (RFC 9110
  * §15.2: never HTTP/1.0), and only before the final response. */
 static bool takes_interim(const struct stream *s)
 {
-	return !s->started && strcmp(s->proto, "HTTP/1.0") != 0;
+	return !started(s) && strcmp(s->proto, "HTTP/1.0") != 0;
 }
 
 /* The learned hints' key: the authority and the path without its query.
@@ -544,7 +456,7 @@ static void static_start(struct stream *s)
 	};
 	struct static_resp o;
 
-	s->stdin_done = true; /* a request body is read and dropped */
+	s->drop_body = true; /* a request body is read and dropped */
 	static_answer(s->route.file, s->sr->root, &rq, &o);
 	if (o.status >= 400) {
 		/* 405 carries Allow, 416 Content-Range: the last field made */
@@ -561,7 +473,7 @@ static void static_start(struct stream *s)
 		o.hdrs[o.nhdr++] = (struct hdr){"content-length", 14, len, (size_t)n};
 	}
 	s->status = o.status;
-	s->started = true;
+	s->state = ST_BODY;
 	s->discard = head || o.status == 304;
 	s->send_wait = loop_now();
 	if (!s->discard && o.length > 0) {
@@ -617,7 +529,7 @@ static void file_fill(struct stream *s, size_t want)
 }
 
 /* Chooses the route for target: returns 0 when a backend is to serve s
- * (s->pool set), or -1 when s was answered here (a static file, a
+ * (s->sr->pool), or -1 when s was answered here (a static file, a
  * redirect, an error). */
 static int route(struct stream *s, const char *target)
 {
@@ -630,7 +542,6 @@ static int route(struct stream *s, const char *target)
 	struct site *site = s->site; /* a local redirect stays on the same routes */
 	route_match_free(m);
 	s->sr = NULL;
-	s->pool = NULL;
 	if (route_match(site->rules, site->n, target, site_probe, NULL, m) < 0) {
 		stream_fail(s, 500, "out of memory");
 		return -1;
@@ -654,7 +565,6 @@ static int route(struct stream *s, const char *target)
 		static_start(s);
 		return -1;
 	}
-	s->pool = s->sr->pool;
 	return 0;
 }
 
@@ -669,7 +579,7 @@ static void local_redirect(struct stream *s, const char *location)
 		stream_fail(s, 500, "out of memory");
 		return;
 	}
-	up_close(s);
+	upstream_abort(&s->up);
 	free(s->redir_target);
 	s->redir_target = target;
 	free(s->resp_store);
@@ -679,11 +589,9 @@ static void local_redirect(struct stream *s, const char *location)
 	if (s->unconsumed)
 		front_consume(s, s->unconsumed);
 	s->unconsumed = 0;
-	spool_close(s);
-	s->from_spool = s->spooling = false;
-	buf_free(&s->up_out);
-	buf_free(&s->up_in);
-	s->stdin_done = s->up_done = false;
+	s->drop_body = true;
+	spool_free(&s->spool);
+	s->from_spool = false;
 	if (route(s, target) == 0)
 		start_backend(s);
 }
@@ -708,7 +616,7 @@ static int send_final(struct stream *s)
 	learn_hints(s, p->hdrs, n, p->status);
 	/* RFC 9110 §9.3.2, §15.3.5, §15.4.5: no content for HEAD, 204, 304 */
 	s->discard = (m && strcmp(m, "HEAD") == 0) || p->status == 204 || p->status == 304;
-	s->started = true;
+	s->state = ST_BODY;
 	s->send_wait = loop_now();
 	if (submit_final(s, p->status, p->hdrs, n, !s->discard) < 0) {
 		front_reset(s, H2_INTERNAL_ERROR);
@@ -720,7 +628,7 @@ static int send_final(struct stream *s)
 /* Response bytes from FCGI_STDOUT; returns -1 when s stopped reading. */
 static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 {
-	if (s->started) {
+	if (started(s)) {
 		if (s->discard || len == 0)
 			return 0;
 		if (s->resp_length >= 0 && s->resp_seen + (long long)len > s->resp_length) {
@@ -808,167 +716,42 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 	return 0;
 }
 
-/* FCGI_END_REQUEST: the response is complete, unless its length or the
- * application status say otherwise. */
-static void up_end(struct stream *s, const struct fcgi_event *ev)
+static struct stream *of_up(struct upstream *u)
 {
-	char why[128];
-
-	on_stderr(s, NULL, 0, true);
-	up_close(s);
-	if (ev->protocol_status != FCGI_REQUEST_COMPLETE) {
-		stream_fail(s, 503, "backend refused the request (FastCGI protocol status)");
-		return;
-	}
-	if (!s->started) {
-		stream_fail(s, 502, s->resp_store && s->resp.len
-					? "backend ended the response inside its header block"
-					: "backend ended the request without any output");
-		return;
-	}
-	bool sized = !s->discard && s->resp_length >= 0;
-	if (sized && s->resp_seen < s->resp_length) {
-		stream_cut(s, "the backend sent less body than its Content-Length");
-		return;
-	}
-	if (ev->app_status != 0 && !s->discard && !sized) {
-		/* h2cgi-cgi says so when its script was killed: the body may be
-		 * cut anywhere, so the client must not take it for complete */
-		snprintf(why, sizeof(why), "the backend ended with application status %u",
-			 (unsigned)ev->app_status);
-		stream_cut(s, why);
-		return;
-	}
-	s->body_eof = true;
-	front_resume(s);
+	return (struct stream *)((char *)u - offsetof(struct stream, up));
 }
 
-/* Decodes up_in as far as the body buffer allows; returns -1 when the
- * backend connection is gone (closed, failed or redirected). */
-static int up_process(struct stream *s)
+/* What the backend may send now: a block's worth before the response
+ * began, then what the body buffer has room for. */
+static size_t up_room(struct upstream *u)
 {
-	while (buf_used(&s->up_in) > 0) {
-		size_t room = SIZE_MAX;
-		if (s->started && !s->discard) {
-			size_t cap = cfg_of(s)->stream_buffer, used = buf_used(&s->body);
-			room = used >= cap ? 0 : cap - used;
-		}
-		struct fcgi_event ev;
-		ssize_t n = fcgi_decode(&s->dec, s->up_in.data + s->up_in.off, buf_used(&s->up_in),
-					room, &ev);
-		if (n < 0) {
-			stream_fail(s, 502, "malformed FastCGI record from the backend");
-			return -1;
-		}
-		buf_consume(&s->up_in, (size_t)n);
-		if (ev.kind != FCGI_EV_NONE && ev.req_id != 1) {
-			/* we send request 1 only; anything else is a confused backend */
-			char why[96];
-			snprintf(why, sizeof(why), "FastCGI record for request id %u, not 1: "
-				 "closing the backend connection", ev.req_id);
-			if (s->started)
-				stream_cut(s, why);
-			else
-				stream_fail(s, 502, why);
-			return -1;
-		}
-		if (ev.kind == FCGI_EV_END) {
-			up_end(s, &ev);
-			return -1;
-		}
-		if (ev.kind == FCGI_EV_DATA && ev.type == FCGI_STDOUT) {
-			if (on_stdout(s, ev.data, ev.len) < 0)
-				return -1;
-		} else if (ev.kind == FCGI_EV_DATA && ev.type == FCGI_STDERR) {
-			on_stderr(s, ev.data, ev.len, false);
-		} else if (ev.kind == FCGI_EV_NONE && n == 0) {
-			return 0; /* body buffer full: wait for the client */
-		}
+	struct stream *s = of_up(u);
+
+	if (s->state != ST_BODY || s->discard)
+		return SIZE_MAX;
+	size_t cap = cfg_of(s)->stream_buffer, used = buf_used(&s->body);
+	return used >= cap ? 0 : cap - used;
+}
+
+static int up_stdout(struct upstream *u, const uint8_t *data, size_t len)
+{
+	/* -1: failed, cut or redirected; s let u go (or started it again) */
+	return on_stdout(of_up(u), data, len);
+}
+
+/* Body bytes the backend took go back to the client's window (bytes from
+ * the spool went back when they were spooled); the spool hands over more. */
+static void up_stdin_taken(struct upstream *u, size_t n)
+{
+	struct stream *s = of_up(u);
+	size_t back = n < s->unconsumed ? n : s->unconsumed;
+
+	if (back) {
+		s->unconsumed -= back;
+		front_consume(s, back);
 	}
-	return 0;
-}
-
-static bool paused(const struct stream *s)
-{
-	return s->started && !s->discard && buf_used(&s->body) >= cfg_of(s)->stream_buffer;
-}
-
-static void up_read(struct stream *s)
-{
-	for (int i = 0; i < 16; i++) {
-		if (up_process(s) < 0 || paused(s))
-			return;
-		/* one read takes up to a stream buffer: no more than the body
-		 * buffer holds, so a block's tail always fits in the empty body */
-		if (buf_reserve(&s->up_in, cfg_of(s)->stream_buffer) < 0) {
-			stream_fail(s, 500, "out of memory");
-			return;
-		}
-		size_t room = s->up_in.cap - s->up_in.len;
-		if (room > cfg_of(s)->stream_buffer)
-			room = cfg_of(s)->stream_buffer;
-		ssize_t n = read(s->up_fd, s->up_in.data + s->up_in.len, room);
-		if (n > 0) {
-			s->up_in.len += (size_t)n;
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		/* EOF or error before FCGI_END_REQUEST: the backend died */
-		const char *why = n == 0 ? "backend closed the connection mid-request" : strerror(errno);
-		if (!s->started)
-			stream_fail(s, 502, why);
-		else if (!s->body_eof)
-			stream_cut(s, why);
-		else
-			up_close(s);
-		return;
-	}
-}
-
-/* Writes up_out; gives drained request body back to the client's window.
- * Returns -1 when s failed. */
-static int up_flush(struct stream *s)
-{
-	for (;;) {
-		while (buf_used(&s->up_out) > 0) {
-			ssize_t n = write(s->up_fd, s->up_out.data + s->up_out.off, buf_used(&s->up_out));
-			if (n > 0) {
-				buf_consume(&s->up_out, (size_t)n);
-				continue;
-			}
-			if (n < 0 && (errno == EAGAIN || errno == EINTR))
-				return 0;
-			/* The backend stopped reading its input (it may answer without
-			 * reading the body): drop the rest, keep reading the answer. */
-			buf_free(&s->up_out);
-			s->stdin_done = true;
-			s->from_spool = false;
-			spool_close(s);
-			break;
-		}
-		if (s->unconsumed) {
-			front_consume(s, s->unconsumed);
-			s->unconsumed = 0;
-		}
-		if (s->stdin_done)
-			return 0;
-		if (stdin_pump(s) < 0) {
-			stream_fail(s, 500, "cannot read the spooled request body");
-			return -1;
-		}
-		if (buf_used(&s->up_out) == 0)
-			return 0;
-	}
-}
-
-static void up_update(struct stream *s)
-{
-	if (!s->up_open)
-		return;
-	uint32_t ev = (paused(s) ? 0 : EPOLLIN) |
-		      (s->connecting || buf_used(&s->up_out) ? EPOLLOUT : 0);
-	loop_mod(&s->up, ev);
+	if (s->from_spool && spool_pump(s) < 0)
+		stream_fail(s, 500, "cannot read the spooled request body");
 }
 
 /* "route /app/ (fastcgi unix:/run/app.sock)": for the log lines */
@@ -980,96 +763,103 @@ static const char *backend_label(const struct stream *s, char *out, size_t len)
 	return out;
 }
 
-static void up_on_io(struct loop_io *io, uint32_t events)
+/* FCGI_END_REQUEST: the response is complete, unless its length or the
+ * application status say otherwise. */
+static void up_end(struct upstream *u, uint32_t app_status)
 {
-	struct stream *s = (struct stream *)((char *)io - offsetof(struct stream, up));
+	struct stream *s = of_up(u);
+	char why[128];
 
-	if (s->dead)
+	s->drop_body = true; /* the backend read what it wanted of the body */
+	if (!started(s)) {
+		stream_fail(s, 502, s->resp_store && s->resp.len
+					? "backend ended the response inside its header block"
+					: "backend ended the request without any output");
 		return;
-	if (s->connecting) {
-		int err = 0;
-		socklen_t l = sizeof(err);
-		getsockopt(s->up_fd, SOL_SOCKET, SO_ERROR, &err, &l);
-		if (err) {
-			char why[400], label[300];
-			snprintf(why, sizeof(why), "%s: cannot connect: %s",
-				 backend_label(s, label, sizeof(label)), strerror(err));
-			stream_fail(s, 502, why);
-			return;
-		}
-		s->connecting = false;
 	}
-	if ((events & EPOLLOUT) && up_flush(s) < 0)
+	bool sized = !s->discard && s->resp_length >= 0;
+	if (sized && s->resp_seen < s->resp_length) {
+		stream_cut(s, "the backend sent less body than its Content-Length");
 		return;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		up_read(s);
-	up_update(s);
+	}
+	if (app_status != 0 && !s->discard && !sized) {
+		/* h2cgi-cgi says so when its script was killed: the body may be
+		 * cut anywhere, so the client must not take it for complete */
+		snprintf(why, sizeof(why), "the backend ended with application status %u",
+			 (unsigned)app_status);
+		stream_cut(s, why);
+		return;
+	}
+	s->body_eof = true;
+	front_resume(s);
 }
 
-int stream_connect(struct stream *s)
+/* The exchange failed: an error status before the response began, a cut
+ * after; either way the log line names the route and the backend. */
+static void up_error(struct upstream *u, int status, const char *why, unsigned retry_after)
 {
-	char label[300];
+	struct stream *s = of_up(u);
+	char line[800], label[300];
 
-	int fd;
-
-	if (s->dead || s->conn->dead)
-		return 0;
-	int rc = pool_connect(s->pool, &fd, &s->gen);
-	if (rc < 0) {
-		if (errno == EAGAIN)
-			return 1;
-		if (errno == EHOSTDOWN) {
-			/* RFC 9110 §10.2.3: when to try again, from the restart backoff */
-			char secs[16];
-			int n = snprintf(secs, sizeof(secs), "%u", pool_retry_after(s->pool));
-			struct hdr ra = {"retry-after", 11, secs, (size_t)n};
-			char why[400];
-			snprintf(why, sizeof(why), "%s: every backend process is down, restarting",
-				 backend_label(s, label, sizeof(label)));
-			fail_with(s, 503, &ra, why);
-			return 0;
-		}
-		char why[400];
-		snprintf(why, sizeof(why), "%s: cannot connect: %s", backend_label(s, label, sizeof(label)),
-			 strerror(errno));
-		stream_fail(s, 502, why);
-		return 0;
+	snprintf(line, sizeof(line), "%s: %s", backend_label(s, label, sizeof(label)), why);
+	if (started(s)) {
+		if (s->body_eof)
+			return; /* all of it arrived; only the end record was missing */
+		stream_cut(s, line);
+		return;
 	}
-	s->up_fd = fd;
-	if (loop_add(&s->up, fd, EPOLLIN | EPOLLOUT, up_on_io) < 0) {
-		close(fd);
-		struct pool_gen *g = s->gen;
-		s->gen = NULL;
-		pool_release(s->pool, g);
-		stream_fail(s, 500, "cannot watch the backend connection");
-		return 0;
+	if (retry_after) {
+		/* RFC 9110 §10.2.3: when to try again */
+		char secs[16];
+		int n = snprintf(secs, sizeof(secs), "%u", retry_after);
+		struct hdr ra = {"retry-after", 11, secs, (size_t)n};
+		fail_with(s, status, &ra, line);
+		return;
 	}
-	s->up_open = true;
-	s->connecting = rc == 1;
-	fcgi_decoder_init(&s->dec);
-	if (!s->connecting && up_flush(s) < 0)
-		return 0;
-	up_update(s);
-	return 0;
+	stream_fail(s, status, line);
 }
 
+static const struct upstream_ops stream_up_ops = {
+	.room = up_room,
+	.on_stdout = up_stdout,
+	.on_stdin_taken = up_stdin_taken,
+	.on_end = up_end,
+	.on_error = up_error,
+};
+
+/* Sends the request to the route's backend: at once, after its queue, or
+ * (failing) answered by up_error. */
 static void start_backend(struct stream *s)
 {
-	if (build_request(s) < 0 || stdin_pump(s) < 0) {
+	const struct config *cfg = cfg_of(s);
+	struct buf params = {0};
+
+	snprintf(s->tag, sizeof(s->tag), "%s:%u #%d %s", s->conn->peer_addr, s->conn->peer_port,
+		 s->id, s->route.script_name ? s->route.script_name : "-");
+	upstream_init(&s->up, &stream_up_ops, s->tag, cfg->stream_buffer,
+		      (unsigned)cfg->connect_timeout * 1000U, (unsigned)cfg->backend_timeout * 1000U);
+	s->state = ST_BACKEND;
+	if (build_params(s, &params) < 0 ||
+	    upstream_start(&s->up, s->sr->pool, params.data, params.len) < 0) {
+		buf_free(&params);
 		stream_fail(s, 500, "cannot build the FastCGI request");
 		return;
 	}
-	char why[400], label[300];
-	if (stream_connect(s) == 1 && pool_enqueue(s->pool, s) < 0) {
-		snprintf(why, sizeof(why), "%s: every backend is busy and the queue is full",
-			 backend_label(s, label, sizeof(label)));
-		stream_fail(s, 503, why);
-	}
+	buf_free(&params);
+	if (!upstream_busy(&s->up))
+		return; /* answered already */
+	int rc = 0;
+	if (s->from_spool)
+		rc = spool_pump(s);
+	else if (s->req_done || s->redir_target)
+		rc = upstream_stdin_end(&s->up);
+	if (rc < 0)
+		stream_fail(s, 500, "cannot send the request body");
 }
 
 void stream_on_request(struct stream *s, bool end_stream)
 {
-	s->got_request = true;
+	s->state = ST_BACKEND;
 	s->req_done = end_stream;
 	if (s->hdr_overflow) {
 		stream_fail(s, 431, "request header block over --max-header-list-size");
@@ -1088,43 +878,16 @@ void stream_on_request(struct stream *s, bool end_stream)
 	}
 	if (!end_stream && s->content_length < 0) {
 		/* RFC 3875 §4.1.2 needs CONTENT_LENGTH: wait for the whole body */
-		s->spooling = true;
+		s->state = ST_SPOOL;
 		return;
 	}
 	start_backend(s);
 }
 
-static int spool_write(struct stream *s, const uint8_t *data, size_t len)
-{
-	if (s->spool_fd < 0 && s->spool_mem.len + len <= cfg_of(s)->stream_buffer)
-		return buf_append(&s->spool_mem, data, len);
-	if (s->spool_fd < 0) {
-		s->spool_fd = open(stream_env.spool_dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
-		if (s->spool_fd < 0) {
-			char path[4096];
-			snprintf(path, sizeof(path), "%s/h2cgi-body.XXXXXX", stream_env.spool_dir);
-			s->spool_fd = mkostemp(path, O_CLOEXEC);
-			if (s->spool_fd < 0)
-				return -1;
-			unlink(path);
-		}
-	}
-	while (len > 0) {
-		ssize_t n = write(s->spool_fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int stream_on_body(struct stream *s, const uint8_t *data, size_t len)
 {
 	s->body_seen += (long long)len;
-	if (s->failed || s->redir_target || s->stdin_done || s->up_done) {
+	if (s->drop_body || s->state == ST_ANSWERED) {
 		/* answered here, redirected, or the backend stopped reading */
 		front_consume(s, len);
 		s->discarded += len;
@@ -1135,43 +898,35 @@ int stream_on_body(struct stream *s, const uint8_t *data, size_t len)
 			front_reset(s, H2_NO_ERROR);
 		return 0;
 	}
-	if (s->spooling) {
+	if (s->state == ST_SPOOL) {
 		front_consume(s, len); /* held on disk, not in the window */
 		if (s->body_seen > cfg_of(s)->max_body) {
 			stream_fail(s, 413, "request body over --max-body");
 			return 0;
 		}
-		if (spool_write(s, data, len) < 0)
+		if (spool_write(&s->spool, data, len) < 0)
 			stream_fail(s, 500, "cannot spool the request body");
-		s->spool_len += (long long)len;
 		return 0;
 	}
-	if (append_records(&s->up_out, FCGI_STDIN, data, len) < 0)
+	s->unconsumed += len; /* back in the window once the backend took it */
+	if (upstream_stdin(&s->up, data, len) < 0)
 		return -1;
-	s->unconsumed += len;
-	if (s->up_open && !s->connecting && up_flush(s) == 0)
-		up_update(s);
 	return 0;
 }
 
 void stream_on_body_end(struct stream *s)
 {
 	s->req_done = true;
-	if (s->failed || s->redir_target || s->up_done)
+	if (s->drop_body || s->state == ST_ANSWERED)
 		return;
-	if (s->spooling) {
-		s->spooling = false;
+	if (s->state == ST_SPOOL) {
 		s->from_spool = true;
-		s->content_length = s->spool_len;
+		s->content_length = s->spool.len;
 		start_backend(s);
 		return;
 	}
-	if (stdin_pump(s) < 0) {
+	if (upstream_stdin_end(&s->up) < 0)
 		stream_fail(s, 500, "out of memory");
-		return;
-	}
-	if (s->up_open && !s->connecting && up_flush(s) == 0)
-		up_update(s);
 }
 
 size_t stream_body_ready(struct stream *s, size_t len, bool *eof)
@@ -1186,14 +941,14 @@ size_t stream_body_ready(struct stream *s, size_t len, bool *eof)
 
 void stream_body_take(struct stream *s, uint8_t *out, size_t n)
 {
-	bool was_paused = paused(s);
+	bool was_paused = up_room(&s->up) == 0;
 
 	if (n > 0)
 		memcpy(out, s->body.data + s->body.off, n);
 	buf_consume(&s->body, n);
 	s->bytes_out += n;
 	s->send_wait = loop_now();
-	if (was_paused && !paused(s))
+	if (was_paused && up_room(&s->up) > 0)
 		wake(s); /* not from inside nghttp2: in before-sleep */
 }
 
@@ -1203,14 +958,12 @@ void stream_run_wakes(void)
 		struct stream *s = wake_list;
 		wake_list = s->next_wake;
 		s->on_wake_list = false;
-		if (s->file_error && !s->dead) {
+		if (s->file_error && s->state != ST_CLOSED) {
 			stream_cut(s, "the static file could not be read to its end");
 			continue;
 		}
-		if (s->dead || !s->up_open)
-			continue;
-		up_read(s);
-		up_update(s);
+		if (s->state != ST_CLOSED)
+			upstream_resume(&s->up);
 	}
 }
 
@@ -1320,12 +1073,12 @@ static void access_line(struct stream *s, uint32_t code)
 
 void stream_on_close(struct stream *s, uint32_t code)
 {
-	if (s->dead)
+	if (s->state == ST_CLOSED)
 		return;
 	if (s->method >= 0)
 		access_line(s, code);
-	drop_backend(s);
-	s->dead = true;
+	drop_backend(s); /* a client gone: the backend hears of it at once */
+	s->state = ST_CLOSED;
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -1342,8 +1095,7 @@ void stream_free_dead(void)
 		struct stream *s = dead_streams;
 		dead_streams = s->next_dead;
 		buf_free(&s->hbuf);
-		buf_free(&s->up_out);
-		buf_free(&s->up_in);
+		upstream_free(&s->up);
 		buf_free(&s->body);
 		route_match_free(&s->route);
 		if (s->site && --s->site->refs == 0 && s->site != stream_env.site &&

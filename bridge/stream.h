@@ -1,5 +1,7 @@
-/* stream.h - one request: from its HTTP/2 stream to one FastCGI request and
- * back. The only bridge between the front (h2) and the back (pool). */
+/* stream.h - one request and its response: from its HTTP stream to a
+ * route, then to a static file or to one FastCGI exchange (upstream.h),
+ * and back. It knows its protocol only through proto_ops and its backend
+ * only through upstream_ops. */
 #ifndef H2CGI_STREAM_H
 #define H2CGI_STREAM_H
 
@@ -14,10 +16,10 @@
 #include "loop.h"
 #include "route.h"
 #include "site.h"
+#include "spool.h"
+#include "upstream.h"
 
 struct conn;
-struct pool;
-struct pool_gen;
 
 /* The routes and what the streams share; set by main. */
 struct stream_env {
@@ -35,14 +37,23 @@ struct req_hdr { /* offsets into the stream's header buffer */
 	uint32_t name, name_len, value, value_len;
 };
 
+enum stream_state {
+	ST_HEAD,     /* the request header block is coming */
+	ST_SPOOL,    /* routed; a body without a length is held until complete */
+	ST_BACKEND,  /* the backend has the request; no final response yet */
+	ST_BODY,     /* final headers sent; the body follows (backend or file) */
+	ST_ANSWERED, /* answered by h2cgi itself (stream_fail) */
+	ST_CLOSED,   /* its HTTP stream closed: freed after this batch */
+};
+
 struct stream {
 	struct conn *conn;
 	int32_t id;
+	enum stream_state state;
 	struct stream *prev, *next;   /* the connection's list */
-	struct stream *qprev, *qnext; /* the pool queue */
 	struct stream *next_dead, *next_wake;
-	bool dead, queued, on_wake_list;
-	uint64_t queued_at, start;
+	bool on_wake_list;
+	uint64_t start;
 
 	/* request */
 	const char *proto;            /* "HTTP/2.0", "HTTP/1.1", "HTTP/1.0" */
@@ -50,33 +61,23 @@ struct stream {
 	struct req_hdr *hdrs;
 	size_t nhdr, hdr_cap;
 	bool hdr_overflow;
-	bool got_request;             /* the request header block is complete */
 	int method, path, authority, scheme; /* indexes into hdrs, -1 if absent */
 	long long content_length;     /* -1: none given */
 	long long body_seen;
 	bool req_done;                /* END_STREAM received */
-	bool spooling;                /* no length: body waits in spool */
+	bool drop_body;               /* the rest of the body goes nowhere */
 	bool from_spool;              /* STDIN comes from the spool */
-	struct buf spool_mem;
-	int spool_fd;
-	long long spool_len, spool_sent;
-	size_t unconsumed;            /* body bytes in up_out not yet given back */
+	struct spool spool;
+	size_t unconsumed;            /* body bytes given to the backend, not yet back in the window */
 	struct route_match route;
 	struct site *site;            /* the routes it began with (it keeps them) */
 	struct site_route *sr;        /* the route serving it, NULL before routing */
-	struct pool *pool;
-	struct pool_gen *gen;         /* the backend generation connected to */
 	int redirects;
 	char *redir_target;           /* after a local redirect (RFC 3875 §6.2.2) */
 
 	/* backend */
-	struct loop_io up;
-	int up_fd;
-	bool up_open, connecting, stdin_done;
-	bool up_done;                 /* the backend connection ended */
-	struct buf up_out;
-	struct buf up_in;
-	struct fcgi_decoder dec;
+	struct upstream up;
+	char tag[160];                /* "client:port #stream script" for its log lines */
 
 	/* response */
 	long long resp_length;        /* the backend's Content-Length, -1: none */
@@ -88,8 +89,6 @@ struct stream {
 	uint64_t send_wait;           /* when the client last took body bytes */
 	struct cgiresp resp;
 	char *resp_store;
-	bool started;                 /* final headers submitted */
-	bool failed;                  /* answered by h2cgi itself (stream_fail) */
 	bool resp_done;               /* END_STREAM sent */
 	size_t discarded;             /* request body dropped */
 	bool discard;                 /* HEAD, 204, 304: no DATA */
@@ -101,9 +100,25 @@ struct stream {
 	bool file_error;              /* it could not be read: cut the response */
 	int status;
 	unsigned long long bytes_out;
-	char errline[512];
-	size_t errline_len;
 };
+
+/* True once its HTTP stream closed (it is freed after this batch). */
+static inline bool stream_closed(const struct stream *s)
+{
+	return s->state == ST_CLOSED;
+}
+
+/* True when h2cgi answered it by itself (an error status). */
+static inline bool stream_failed(const struct stream *s)
+{
+	return s->state == ST_ANSWERED;
+}
+
+/* True once its request header block is complete. */
+static inline bool stream_has_request(const struct stream *s)
+{
+	return s->state != ST_HEAD;
+}
 
 /* Creates the stream for a new request on c; NULL when out of memory. */
 struct stream *stream_new(struct conn *c, int32_t id);
@@ -133,10 +148,6 @@ void stream_body_take(struct stream *s, uint8_t *out, size_t n);
  * frees s after this batch. */
 void stream_on_close(struct stream *s, uint32_t code);
 
-/* Opens the backend connection for s (also called from the pool queue).
- * Returns 1 when every backend is busy and s should wait, else 0. */
-int stream_connect(struct stream *s);
-
 /* Answers s with an error status made here (or resets it when the response
  * has begun); why goes to the error log. */
 void stream_fail(struct stream *s, int status, const char *why);
@@ -147,6 +158,10 @@ void stream_cut(struct stream *s, const char *why);
 
 /* True when response body has waited for the client longer than ms. */
 bool stream_send_stalled(const struct stream *s, uint64_t now, uint64_t ms);
+
+/* Once a second: the backend's timeouts (--connect-timeout,
+ * --backend-timeout). */
+void stream_sweep(struct stream *s, uint64_t now);
 
 /* Reads backends whose streams' body buffers drained (from before-sleep,
  * never from inside nghttp2 callbacks). */

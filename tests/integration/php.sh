@@ -83,11 +83,12 @@ is "$($CURL "$URL/notes.txt")" 'notes <?php echo "pwned\n"; ?>' "a .txt holding 
 is "$($CURL "$URL/missing.php")" "front /missing.php /index.php " "a .php that does not exist is no script: the front controller answers"
 stop_h2cgi
 
-# php-fpm gone: 502 with a line naming the route and the backend
+# php-fpm gone: its only address is down, 503 at once, with a line naming
+# the route, the address and the reason
 kill "$FPM_PID"; wait "$FPM_PID" 2>/dev/null
 start_h2cgi --route '*.php' --fastcgi "unix:$WORK/php.sock" --docroot "$S" --route / --static "$S"
-is "$($CURL -o /dev/null -w '%{http_code}' "$URL/info.php")" "502" "php-fpm down: 502"
-like "$(cat "$ERRLOG")" "502: route \*\.php \(fastcgi unix:$WORK/php\.sock\): cannot connect" "logged with the route and the backend"
+is "$($CURL -o /dev/null -w '%{http_code}' "$URL/info.php")" "503" "php-fpm down: 503"
+like "$(cat "$ERRLOG")" "503: route \*\.php \(fastcgi unix:$WORK/php\.sock\): every backend address is down \(last: unix:$WORK/php\.sock: " "logged with the route, the backend and the reason"
 stop_h2cgi
 
 # php-cgi spawned by h2cgi, as its own route

@@ -113,6 +113,9 @@ stop_h2cgi
 kill "$(cat "$WORK/ext.pid")" 2>/dev/null
 wait $EXT 2>/dev/null
 start_h2cgi --fastcgi "unix:$WORK/ext.sock"
-is "$($CURL -o /dev/null -w '%{http_code}' "$URL/x")" "502" "external server gone: 502"
-like "$(cat "$ERRLOG")" "502: route / \(fastcgi [^)]*\): cannot connect" "and a log line"
+# its only address refuses: down, so 503 with Retry-After at once
+hdr=$($CURL -s -D - -o /dev/null "$URL/x")
+like "$hdr" "^HTTP/2 503" "external server gone: 503"
+like "$hdr" "retry-after: [0-9]" "with Retry-After"
+like "$(cat "$ERRLOG")" "503: route / \(fastcgi [^)]*\): every backend address is down \(last: unix:[^ ]*ext.sock: Connection refused\)" "and a log line naming the address and the reason"
 done_testing
