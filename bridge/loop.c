@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@ static int epfd = -1;
 static bool stopping;
 static struct loop_timer *timers;
 static void (*before_sleep)(void);
+static struct loop_io *to_free;
 
 uint64_t loop_now(void)
 {
@@ -65,6 +67,21 @@ void loop_del(struct loop_io *io)
 		return;
 	epoll_ctl(epfd, EPOLL_CTL_DEL, io->fd, NULL);
 	io->fd = -1;
+}
+
+void loop_free_later(struct loop_io *io)
+{
+	io->free_next = to_free;
+	to_free = io;
+}
+
+void loop_free_pending(void)
+{
+	while (to_free) {
+		struct loop_io *io = to_free;
+		to_free = io->free_next;
+		free(io);
+	}
 }
 
 void loop_timer_cancel(struct loop_timer *t)
@@ -148,6 +165,7 @@ int loop_run(void)
 			if (io->fd >= 0)
 				io->cb(io, evs[i].events);
 		}
+		loop_free_pending();
 	}
 	return 0;
 }

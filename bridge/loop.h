@@ -14,6 +14,7 @@ struct loop_io {
 	int fd;
 	uint32_t events;
 	loop_io_fn cb;
+	struct loop_io *free_next; /* loop_free_later() */
 };
 
 struct loop_timer;
@@ -41,6 +42,14 @@ int loop_mod(struct loop_io *io, uint32_t events);
 
 /* Stops watching io->fd (it does not close it) and sets io->fd to -1. */
 void loop_del(struct loop_io *io);
+
+/* Frees the object that io begins (malloc'd, io its first member) once the
+ * current batch of events is handled: an event for it may still be in
+ * that batch. Call loop_del() first. */
+void loop_free_later(struct loop_io *io);
+
+/* Frees what loop_free_later() holds now (outside a batch: at shutdown). */
+void loop_free_pending(void);
 
 /* Arms t to fire once, ms milliseconds from now (re-arming moves it). */
 void loop_timer_set(struct loop_timer *t, uint64_t ms, loop_timer_fn cb);

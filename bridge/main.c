@@ -401,6 +401,15 @@ static void on_signal(struct loop_io *io, uint32_t events)
 			if (master_of_workers())
 				forward(SIGUSR1);
 			break;
+		case SIGUSR2:
+			/* one line per backend; with --workers each worker tells its
+			 * own connections and requests, the master its processes */
+			for (size_t i = 0; i < npools; i++)
+				if (!pools[i]->closed)
+					pool_log_status(pools[i]);
+			if (master_of_workers())
+				forward(SIGUSR2);
+			break;
 		default:
 			if (!master_of_workers()) {
 				begin_drain(sig);
@@ -869,6 +878,7 @@ static void stop_pools(void)
 		pool_stop(pools[i]);
 		free(pools[i]);
 	}
+	loop_free_pending(); /* their connections (the loop has stopped) */
 	if (run_dir[0])
 		rmdir(run_dir);
 }
@@ -946,6 +956,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sig_fd < 0 || loop_add(&sig_io, sig_fd, EPOLLIN, on_signal) < 0)

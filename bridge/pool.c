@@ -506,7 +506,7 @@ static void conn_close(struct pool *p, struct pool_conn *pc)
 	loop_del(&pc->io);
 	close(pc->fd);
 	gen_release(p, pc->gen);
-	free(pc);
+	loop_free_later(&pc->io); /* an event for it may wait in this batch */
 }
 
 static void idle_unlink(struct pool *p, struct pool_conn *pc)
@@ -766,7 +766,6 @@ static void drain_queue(struct pool *p)
 static void untaken(struct pool *p, struct pool_conn *pc)
 {
 	p->busy--;
-	p->served++;
 	if (p->naddrs)
 		p->addrs[pc->addr].outstanding--;
 	if (!pc->reused && pc->requests == 1 && !pc->answered) {
@@ -801,7 +800,6 @@ bool pool_failed(struct pool *p, struct pool_conn *pc, int err)
 	int ai = pc->addr;
 
 	untaken(p, pc);
-	p->served--;
 	conn_close(p, pc);
 	if (ai >= 0) {
 		addr_down(p, ai, err);

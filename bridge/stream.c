@@ -839,8 +839,9 @@ static void start_backend(struct stream *s)
 	upstream_init(&s->up, &stream_up_ops, s->tag, cfg->stream_buffer,
 		      (unsigned)cfg->connect_timeout * 1000U, (unsigned)cfg->backend_timeout * 1000U);
 	s->state = ST_BACKEND;
+	bool no_body = !s->from_spool && (s->req_done || s->redir_target);
 	if (build_params(s, &params) < 0 ||
-	    upstream_start(&s->up, s->sr->pool, params.data, params.len) < 0) {
+	    upstream_start(&s->up, s->sr->pool, params.data, params.len, no_body) < 0) {
 		buf_free(&params);
 		stream_fail(s, 500, "cannot build the FastCGI request");
 		return;
@@ -848,12 +849,7 @@ static void start_backend(struct stream *s)
 	buf_free(&params);
 	if (!upstream_busy(&s->up))
 		return; /* answered already */
-	int rc = 0;
-	if (s->from_spool)
-		rc = spool_pump(s);
-	else if (s->req_done || s->redir_target)
-		rc = upstream_stdin_end(&s->up);
-	if (rc < 0)
+	if (s->from_spool && spool_pump(s) < 0)
 		stream_fail(s, 500, "cannot send the request body");
 }
 

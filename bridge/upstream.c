@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -88,6 +89,19 @@ static void release(struct upstream *u, bool keep)
 	u->state = UP_IDLE;
 }
 
+/* FCGI_ABORT_REQUEST (FastCGI 1.0 §5.4), when the request went out whole
+ * (a record boundary); the close that follows tells backends that do not
+ * take it (libfcgi). */
+static void tell_abort(struct upstream *u)
+{
+	if (u->state == UP_ACTIVE && u->head_off == u->head.len && buf_used(&u->out) == 0) {
+		uint8_t rec[FCGI_HEADER_LEN];
+		fcgi_header(rec, FCGI_ABORT_REQUEST, REQ_ID, 0, 0);
+		ssize_t w = send(u->pc->fd, rec, sizeof(rec), MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)w;
+	}
+}
+
 /* Ends u with an error the owner turns into status (or a cut). */
 static void fail(struct upstream *u, int status, unsigned retry_after, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -125,11 +139,14 @@ static bool replayable(const struct upstream *u)
 }
 
 /* A kept connection the backend closed before answering (it timed out
- * its idle connection as we reused it): once more, on a fresh one. */
+ * its idle connection as we reused it), or a server of several that went
+ * away before answering: once more, on a fresh connection. */
 static bool retry(struct upstream *u)
 {
-	if (!u->pc || !u->pc->reused || !replayable(u))
+	if (!u->pc || (!u->pc->reused && u->pool->naddrs < 2) || !replayable(u))
 		return false;
+	char label[300];
+	snprintf(label, sizeof(label), "%s", pool_conn_label(u->pool, u->pc));
 	u->retried = true;
 	release(u, false);
 	u->head_off = 0;
@@ -143,8 +160,8 @@ static bool retry(struct upstream *u)
 		fail(u, 500, 0, "out of memory");
 		return true;
 	}
-	log_info("%s: backend %s closed a kept connection; sending the request again on a new one",
-		 u->tag, pool_conn_label(u->pool, NULL));
+	log_info("%s: backend %s closed the connection before answering; sending the request "
+		 "again on a new one", u->tag, label);
 	requeue(u);
 	return true;
 }
@@ -166,6 +183,7 @@ static void up_end(struct upstream *u, const struct fcgi_event *ev)
 		     pool_conn_label(u->pool, u->pc), ev->protocol_status, what);
 		return;
 	}
+	u->pool->served++;
 	release(u, clean && u->pool->keep);
 	u->ops->on_end(u, ev->app_status);
 }
@@ -256,9 +274,20 @@ static int flush(struct upstream *u)
 	u->flushing = true;
 	for (;;) {
 		while (u->head_off < u->head.len) {
-			ssize_t n = write(u->pc->fd, u->head.data + u->head_off, u->head.len - u->head_off);
+			/* the head and the STDIN records there are in one write: a
+			 * libfcgi program reads its request with one read(2), and an
+			 * empty STDIN record it never reads, arriving apart, would be
+			 * taken for the next request on a kept connection */
+			struct iovec iov[2] = {{u->head.data + u->head_off, u->head.len - u->head_off},
+					       {u->out.data + u->out.off, buf_used(&u->out)}};
+			ssize_t n = writev(u->pc->fd, iov, buf_used(&u->out) ? 2 : 1);
 			if (n > 0) {
-				u->head_off += (size_t)n;
+				size_t h = (size_t)n < iov[0].iov_len ? (size_t)n : iov[0].iov_len;
+				u->head_off += h;
+				if ((size_t)n > h) {
+					buf_consume(&u->out, (size_t)n - h);
+					u->out_written += (size_t)n - h;
+				}
 				continue;
 			}
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -427,7 +456,8 @@ static void on_expired(struct pool_waiter *w, const char *why)
 	fail(u, 503, 0, "%s", why);
 }
 
-int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, size_t len)
+int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, size_t len,
+		   bool body_done)
 {
 	uint8_t begin[16];
 
@@ -450,7 +480,8 @@ int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, si
 	fcgi_begin_request(begin, REQ_ID, FCGI_RESPONDER, p->keep ? FCGI_KEEP_CONN : 0);
 	if (buf_append(&u->head, begin, sizeof(begin)) < 0 ||
 	    (len && append_records(&u->head, FCGI_PARAMS, params, len) < 0) ||
-	    append_records(&u->head, FCGI_PARAMS, NULL, 0) < 0)
+	    append_records(&u->head, FCGI_PARAMS, NULL, 0) < 0 ||
+	    (body_done && upstream_stdin_end(u) < 0))
 		return -1;
 	requeue(u);
 	return 0;
@@ -499,14 +530,7 @@ void upstream_resume(struct upstream *u)
 
 void upstream_abort(struct upstream *u)
 {
-	if (u->state == UP_ACTIVE && u->head_off == u->head.len && buf_used(&u->out) == 0) {
-		/* FastCGI 1.0 §5.4, at a record boundary; the close follows, for
-		 * backends that do not take it (libfcgi) */
-		uint8_t rec[FCGI_HEADER_LEN];
-		fcgi_header(rec, FCGI_ABORT_REQUEST, REQ_ID, 0, 0);
-		ssize_t w = send(u->pc->fd, rec, sizeof(rec), MSG_DONTWAIT | MSG_NOSIGNAL);
-		(void)w;
-	}
+	tell_abort(u);
 	release(u, false);
 }
 
@@ -534,10 +558,12 @@ void upstream_sweep(struct upstream *u, uint64_t now)
 		u->since = now; /* the client is slow, not the backend */
 		return;
 	}
-	if (now - u->since >= u->backend_timeout)
+	if (now - u->since >= u->backend_timeout) {
+		tell_abort(u);
 		fail(u, 504, 0, "backend %s sent nothing for --backend-timeout (%u s)%s",
 		     pool_conn_label(u->pool, u->pc), u->backend_timeout / 1000,
 		     u->answered ? " in the middle of its answer" : "");
+	}
 }
 
 bool upstream_busy(const struct upstream *u)

@@ -75,9 +75,11 @@ void upstream_init(struct upstream *u, const struct upstream_ops *ops, const cha
 		   size_t buffer, unsigned connect_timeout_ms, unsigned backend_timeout_ms);
 
 /* Sends the request whose PARAMS stream is params (encoded pairs) to p:
- * at once, or after a wait in p's queue. Failures come through on_error.
+ * at once, or after a wait in p's queue; body_done: it has no body (the
+ * empty STDIN record goes with the head). Failures come through on_error.
  * Returns 0, or -1 when memory ran out (u stays idle). */
-int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, size_t len);
+int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, size_t len,
+		   bool body_done);
 
 /* Request body bytes for the backend (STDIN records); 0 or -1 (memory). */
 int upstream_stdin(struct upstream *u, const uint8_t *data, size_t len);

@@ -34,10 +34,12 @@ void upstream_init(struct upstream *u, const struct upstream_ops *ops, const cha
 	u->buffer = buffer;
 }
 
-int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, size_t len)
+int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, size_t len,
+		   bool body_done)
 {
 	(void)p;
 	up.starts++;
+	up.ends += body_done;
 	up.u = u;
 	u->state = UP_ACTIVE;
 	if (len > sizeof(up.params))

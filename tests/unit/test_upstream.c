@@ -200,7 +200,7 @@ int main(void)
 	reset_heard();
 	memset(&u, 0, sizeof(u));
 	upstream_init(&u, &ops, "test #1", 65536, 1000, 1000);
-	ok(upstream_start(&u, &p, (const uint8_t *)"\x01\x01" "AB", 4) == 0, "started");
+	ok(upstream_start(&u, &p, (const uint8_t *)"\x01\x01" "AB", 4, false) == 0, "started");
 	upstream_stdin(&u, (const uint8_t *)"body!", 5);
 	upstream_stdin_end(&u);
 	int b = accept_one(lfd);
@@ -219,7 +219,7 @@ int main(void)
 
 	/* 2: the next request reuses it: the same accepted socket reads it */
 	reset_heard();
-	upstream_start(&u, &p, NULL, 0);
+	upstream_start(&u, &p, NULL, 0, false);
 	upstream_stdin_end(&u);
 	ok(p.nidle == 0 && p.reused_count == 1, "the parked connection is reused");
 	ok(read_request(b, &flags, &params, &body) == 0, "the second request arrives on it");
@@ -235,7 +235,7 @@ int main(void)
 
 	/* 4: a kept connection closed as it is reused: retried once on a new one */
 	reset_heard();
-	upstream_start(&u, &p, NULL, 0);
+	upstream_start(&u, &p, NULL, 0, false);
 	upstream_stdin_end(&u);
 	b = accept_one(lfd);
 	read_request(b, &flags, &params, &body);
@@ -244,7 +244,7 @@ int main(void)
 	run();
 	ok(p.nidle == 1, "parked");
 	reset_heard();
-	upstream_start(&u, &p, NULL, 0);
+	upstream_start(&u, &p, NULL, 0, false);
 	upstream_stdin_end(&u);
 	ok(read_request(b, &flags, &params, &body) == 0, "request on the kept connection");
 	close(b); /* as a backend whose idle timeout struck that moment */
@@ -262,7 +262,7 @@ int main(void)
 
 	/* 5: a record for another request id */
 	reset_heard();
-	upstream_start(&u, &p, NULL, 0);
+	upstream_start(&u, &p, NULL, 0, false);
 	upstream_stdin_end(&u);
 	b = accept_one(lfd);
 	read_request(b, &flags, &params, &body);
@@ -276,7 +276,7 @@ int main(void)
 
 	/* 6: a bad version */
 	reset_heard();
-	upstream_start(&u, &p, NULL, 0);
+	upstream_start(&u, &p, NULL, 0, false);
 	upstream_stdin_end(&u);
 	b = accept_one(lfd);
 	read_request(b, &flags, &params, &body);
@@ -289,7 +289,7 @@ int main(void)
 	/* 7: a record far over the owner's room comes in slices */
 	reset_heard();
 	heard.room = 1000;
-	upstream_start(&u, &p, NULL, 0);
+	upstream_start(&u, &p, NULL, 0, false);
 	upstream_stdin_end(&u);
 	b = accept_one(lfd);
 	read_request(b, &flags, &params, &body);
@@ -305,7 +305,7 @@ int main(void)
 
 	/* 8: the backend closes in the middle of STDOUT */
 	reset_heard();
-	upstream_start(&u, &p, NULL, 0);
+	upstream_start(&u, &p, NULL, 0, false);
 	upstream_stdin_end(&u);
 	b = accept_one(lfd);
 	read_request(b, &flags, &params, &body);
@@ -318,7 +318,7 @@ int main(void)
 
 	/* 9: END_REQUEST refusing the request */
 	reset_heard();
-	upstream_start(&u, &p, NULL, 0);
+	upstream_start(&u, &p, NULL, 0, false);
 	upstream_stdin_end(&u);
 	b = accept_one(lfd);
 	read_request(b, &flags, &params, &body);
@@ -330,7 +330,7 @@ int main(void)
 
 	/* 10: silence: the backend timeout */
 	reset_heard();
-	upstream_start(&u, &p, NULL, 0);
+	upstream_start(&u, &p, NULL, 0, false);
 	upstream_stdin_end(&u);
 	b = accept_one(lfd);
 	read_request(b, &flags, &params, &body);
@@ -339,18 +339,19 @@ int main(void)
 	upstream_sweep(&u, loop_now() + 1000);
 	ok(heard.errors == 1 && heard.status == 504 && strstr(heard.why, "backend-timeout"),
 	   "a silent backend: 504 (%s)", heard.why);
-	ok(read(b, &c, 1) == 0, "and its connection is closed");
+	uint8_t h[8];
+	ok(read_full(b, h, 8) == 0 && h[1] == FCGI_ABORT_REQUEST && read(b, &c, 1) == 0,
+	   "the backend reads FCGI_ABORT_REQUEST, then its connection closes");
 	close(b);
 
 	/* 11: the owner lets go: FCGI_ABORT_REQUEST, then the close */
 	reset_heard();
-	upstream_start(&u, &p, NULL, 0);
+	upstream_start(&u, &p, NULL, 0, false);
 	upstream_stdin_end(&u);
 	b = accept_one(lfd);
 	read_request(b, &flags, &params, &body);
 	run_for(20);
 	upstream_abort(&u);
-	uint8_t h[8];
 	ok(read_full(b, h, 8) == 0 && h[1] == FCGI_ABORT_REQUEST, "the backend reads FCGI_ABORT_REQUEST");
 	ok(read(b, &c, 1) == 0, "then its connection closes");
 	close(b);
@@ -359,7 +360,7 @@ int main(void)
 	reset_heard();
 	close(lfd);
 	unlink(path);
-	upstream_start(&u, &p, NULL, 0);
+	upstream_start(&u, &p, NULL, 0, false);
 	ok(heard.errors == 1 && heard.status == 503 && heard.retry_after >= 1 &&
 	   strstr(heard.why, "every backend address is down"),
 	   "a refusing address: 503, Retry-After %u (%s)", heard.retry_after, heard.why);
@@ -367,6 +368,7 @@ int main(void)
 
 	upstream_free(&u);
 	pool_stop(&p);
+	loop_free_pending();
 	rmdir(dir);
 	return done_testing();
 }

@@ -1,0 +1,195 @@
+#!/bin/sh
+# Backend connections like a production proxy: kept connections (counted
+# by the backends themselves and by SIGUSR2), no stall with a small pool,
+# several addresses with one killed, timeouts, aborts, SIGUSR2 lines.
+. "$(dirname "$0")/lib.sh"
+need curl h2load
+COUNTER=$top_builddir/examples/fcgi/counter.fcgi
+FB="$PYTHON3 $top_srcdir/tests/integration/fcgi_backend.py"
+BACKENDS=
+
+# start_backend ADDR NAME MODE: a FastCGI server written in Python; its
+# log is $WORK/NAME.log; sets BPID
+start_backend() {
+    rm -f "$WORK/$2.log" "$WORK/$2.log.ready"
+    $FB "$1" "$2" "$WORK/$2.log" "$3" 2>>"$WORK/$2.err" &
+    BPID=$!
+    BACKENDS="$BACKENDS $BPID"
+    i=0
+    while [ ! -e "$WORK/$2.log.ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+stop_backends() {
+    for b in $BACKENDS; do kill "$b" 2>/dev/null && wait "$b" 2>/dev/null; done
+    BACKENDS=
+}
+count() { grep -c "^$1\$" "$2" 2>/dev/null || echo 0; }
+# status_line NAME: SIGUSR2, then the pool's line
+status_line() {
+    : > "$WORK/before"
+    n=$(grep -c "status pool $1:" "$ERRLOG")
+    kill -USR2 "$PID"
+    i=0
+    while [ "$(grep -c "status pool $1:" "$ERRLOG")" -le "$n" ] && [ $i -lt 100 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    grep "status pool $1:" "$ERRLOG" | tail -1
+}
+
+# 1000 requests one after another on one HTTP/2 connection, to a spawned
+# libfcgi pool: the kept connections carry them all
+start_h2cgi --spawn "$COUNTER" --procs 2
+out=$(h2load -n 1000 -c 1 -m 1 "$URL/x" 2>&1)
+like "$out" "1000 succeeded, 0 failed" "1000 sequential requests to a spawned libfcgi pool"
+line=$(status_line app)
+like "$line" "served 1000," "SIGUSR2: the pool served 1000"
+opened=$(echo "$line" | sed -n 's/.*connections opened \([0-9]*\),.*/\1/p')
+ok "$([ -n "$opened" ] && [ "$opened" -le 2 ]; echo $?)" "over at most 2 backend connections ($opened)"
+like "$line" "processes 2/2, busy 0, idle [12]," "SIGUSR2: processes, busy, idle"
+# a libfcgi process served hundreds of them on its kept connection
+like "$($CURL "$URL/x")" "request [0-9][0-9][0-9]" "the kept connection's process served hundreds"
+
+# a 2-process pool under h2load -c10 -m10: parked connections never make a
+# waiting request starve
+out=$(timeout 60 h2load -n 2000 -c 10 -m 10 "$URL/x" 2>&1)
+like "$out" "2000 succeeded, 0 failed" "2-process pool, h2load -c10 -m10: every request answered"
+out=$(timeout 60 h2load -n 200 -c 10 -m 10 "$URL/x?5" 2>&1)
+like "$out" "200 succeeded, 0 failed" "and with 5 ms requests"
+stop_h2cgi
+
+# --keepalive 0: a connection per request, as before
+start_h2cgi --spawn "$COUNTER" --procs 2 --keepalive 0
+h2load -n 50 -c 1 -m 1 "$URL/x" >/dev/null 2>&1
+like "$(status_line app)" "served 50, connections opened 50, reused 0" "--keepalive 0: a connection per request"
+stop_h2cgi
+
+# an external server that honours FCGI_KEEP_CONN, and one that closes
+# every connection anyway
+start_backend "unix:$WORK/k.sock" k keep
+start_h2cgi --fastcgi "unix:$WORK/k.sock"
+out=$(h2load -n 300 -c 1 -m 1 "$URL/x" 2>&1)
+like "$out" "300 succeeded, 0 failed" "300 requests to an external server"
+is "$(count request "$WORK/k.log")" "300" "it answered 300"
+ok "$([ "$(count conn "$WORK/k.log")" -le 2 ]; echo $?)" "on $(count conn "$WORK/k.log") connection(s)"
+stop_h2cgi
+stop_backends
+start_backend "unix:$WORK/c.sock" c close
+start_h2cgi --fastcgi "unix:$WORK/c.sock"
+out=$(h2load -n 300 -c 2 -m 4 "$URL/x" 2>&1)
+like "$out" "300 succeeded, 0 failed" "a backend that closes every kept connection still answers all"
+line=$(status_line app)
+like "$line" "served 300," "all 300 served"
+stop_h2cgi
+stop_backends
+
+# php-fpm: kept connections too
+if FPM=$(command -v php-fpm8.2 || ls /usr/sbin/php-fpm* 2>/dev/null | head -1) && [ -x "$FPM" ]; then
+    S=$WORK/site
+    mkdir -p "$S"
+    echo '<?php echo "php ", getmypid(), "\n";' > "$S/p.php"
+    start_php_fpm
+    start_h2cgi --route '*.php' --fastcgi "unix:$WORK/php.sock" --docroot "$S" --route / --static "$S"
+    out=$(h2load -n 1000 -c 1 -m 1 "$URL/p.php" 2>&1)
+    like "$out" "1000 succeeded, 0 failed" "1000 sequential requests to php-fpm"
+    line=$(status_line route1)
+    opened=$(echo "$line" | sed -n 's/.*connections opened \([0-9]*\),.*/\1/p')
+    ok "$([ -n "$opened" ] && [ "$opened" -le 2 ]; echo $?)" "over at most 2 connections to php-fpm ($opened)"
+    stop_h2cgi
+    kill "$FPM_PID"; wait "$FPM_PID" 2>/dev/null; FPM_PID=
+else
+    T=$((T + 1)); echo "ok $T # SKIP php-fpm not installed (tools/deps.sh)"
+fi
+
+# two addresses: both serve; one killed mid-run loses nothing; both down: 503 at once
+P1=$(free_port); P2=$(free_port)
+start_backend "$P1" one keep; B1=$BPID
+start_backend "$P2" two keep
+start_h2cgi --fastcgi "127.0.0.1:$P1" --fastcgi "127.0.0.1:$P2"
+out=$(h2load -n 200 -c 4 -m 4 "$URL/x" 2>&1)
+like "$out" "200 succeeded, 0 failed" "two addresses"
+ok "$([ "$(count request "$WORK/one.log")" -gt 20 ] && [ "$(count request "$WORK/two.log")" -gt 20 ]; echo $?)" \
+    "both serve ($(count request "$WORK/one.log") and $(count request "$WORK/two.log"))"
+h2load -n 3000 -c 4 -m 4 "$URL/x" > "$WORK/h2load.out" 2>&1 &
+HL=$!
+sleep 0.5
+kill "$B1"; wait "$B1" 2>/dev/null
+wait $HL
+like "$(cat "$WORK/h2load.out")" "3000 succeeded, 0 failed" "one address killed mid-run: no request lost"
+like "$(cat "$ERRLOG")" "backend 127.0.0.1:$P1: Connection refused; marked down" "the dead address is marked down"
+stop_backends
+t0=$(date +%s%N)
+hdr=$($CURL -D - -o /dev/null "$URL/x")
+t1=$(date +%s%N)
+like "$hdr" "^HTTP/2 503" "both down: 503"
+like "$hdr" "retry-after: [0-9]" "with Retry-After"
+ok "$([ $(((t1 - t0) / 1000000)) -lt 1000 ]; echo $?)" "in under a second ($(((t1 - t0) / 1000000)) ms)"
+stop_h2cgi
+
+# a hung backend: 504 after --backend-timeout; the backend sees the abort
+start_backend "unix:$WORK/h.sock" h hang
+start_h2cgi --fastcgi "unix:$WORK/h.sock" --backend-timeout 1
+code=$($CURL -o /dev/null -w '%{http_code}' "$URL/x")
+is "$code" "504" "a backend that never answers: 504"
+like "$(cat "$ERRLOG")" "504: route / \(fastcgi unix:[^)]*h.sock\): backend unix:[^ ]*h.sock sent nothing for --backend-timeout" \
+    "logged with the route and the address"
+i=0
+while [ "$(count abort "$WORK/h.log")$(count closed "$WORK/h.log")" = "00" ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+ok "$([ "$(count abort "$WORK/h.log")" -ge 1 ]; echo $?)" "the backend read FCGI_ABORT_REQUEST"
+stop_h2cgi
+
+# a client that gives up: the backend hears of it at once
+: > "$WORK/h.log"
+start_h2cgi --fastcgi "unix:$WORK/h.sock"
+$CURL --max-time 1 "$URL/x" >/dev/null 2>&1
+i=0
+while [ "$(count abort "$WORK/h.log")" = 0 ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+ok "$([ "$(count abort "$WORK/h.log")" -ge 1 ]; echo $?)" "client gone: the backend reads FCGI_ABORT_REQUEST"
+stop_h2cgi
+stop_backends
+
+# a CGI script whose client reset the stream is killed
+mkdir -p "$WORK/cgi"
+cat > "$WORK/cgi/sleeper.cgi" <<EOF
+#!/bin/sh
+echo \$\$ > $WORK/sleeper.pid
+sleep 30
+echo "Content-Type: text/plain"
+echo
+echo late
+EOF
+chmod +x "$WORK/cgi/sleeper.cgi"
+start_h2cgi --cgi-dir "$WORK/cgi"
+$CURL --max-time 1 "$URL/cgi-bin/sleeper.cgi" >/dev/null 2>&1
+spid=$(cat "$WORK/sleeper.pid" 2>/dev/null)
+is "$(still_alive $spid)" "" "the reset CGI script is gone"
+stop_h2cgi
+
+# connect timeout: an address that never answers the SYN is not on loopback;
+# a full accept queue of a listener that never accepts stands in for it
+"$PYTHON3" - "$WORK/full.port" <<'PY' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(0)
+fill = []
+for _ in range(4):  # fill the accept queue so that further SYNs go unanswered
+    c = socket.socket(); c.setblocking(False)
+    try:
+        c.connect(s.getsockname())
+    except BlockingIOError:
+        pass
+    fill.append(c)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+time.sleep(30)
+PY
+FULL=$!
+i=0
+while [ ! -s "$WORK/full.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+start_h2cgi --fastcgi "127.0.0.1:$(cat "$WORK/full.port")" --connect-timeout 1
+code=$($CURL -o /dev/null -w '%{http_code}' "$URL/x")
+like "$code" "50[34]" "a backend that never accepts: an answer after --connect-timeout ($code)"
+like "$(cat "$ERRLOG")" "no connection within --connect-timeout" "logged"
+stop_h2cgi
+kill $FULL 2>/dev/null; wait $FULL 2>/dev/null
+
+done_testing
