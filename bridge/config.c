@@ -58,6 +58,7 @@ static int set_text(struct config *c, const struct opt *o, const char *a, const 
 static int set_log_format(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_route(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_backend(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_status_allow(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_docroot(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_procs(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_index(struct config *c, const struct opt *o, const char *a, const char **why);
@@ -107,6 +108,8 @@ static const struct opt opts[] = {
 	 "serve one connection on fd 0 (inetd, ucspi-tcp)", NULL},
 	{"cleartext", 0, NULL, GLOBAL, T_BOOL, OFF(cleartext), 0, 0, NULL, NULL,
 	 "no TLS: h2c and HTTP/1.1", NULL},
+	{"proxy-protocol", 0, NULL, GLOBAL, T_BOOL, OFF(proxy_protocol), 0, 0, NULL, NULL,
+	 "each connection starts with a PROXY v1/v2 header (behind a load balancer)", NULL},
 	{"cert", 0, "FILE", GLOBAL, T_STR, OFF(cert), 0, 0, NULL, NULL, "certificate chain (PEM)", NULL},
 	{"key", 0, "FILE", GLOBAL, T_STR, OFF(key), 0, 0, NULL, NULL, "private key (PEM)", NULL},
 	{"tls-priority", 0, "STRING", GLOBAL, T_STR, OFF(tls_priority), 0, 0, NULL, NULL,
@@ -134,6 +137,10 @@ static const struct opt opts[] = {
 	 NULL, NULL, "largest request header block (64k)", "1k..16m"},
 	{"queue", 0, "N", GLOBAL, T_INT, OFF(queue_max), 0, 1000000, NULL, NULL,
 	 "requests waiting for a busy pool (1024)", "0..1000000"},
+	{"status-path", 0, "PATH", GLOBAL, T_STR, OFF(status_path), 0, 0, NULL, NULL,
+	 "answer PATH with the backends' counters (JSON), PATH/health with ok", NULL},
+	{"status-allow", 0, "WHO", GLOBAL, T_FN, 0, 0, 0, set_status_allow, NULL,
+	 "who may read --status-path: loopback (default) or all", NULL},
 	{"keepalive", 0, "N", GLOBAL, T_INT, OFF(keepalive), 0, 100000, NULL, NULL,
 	 "idle backend connections kept per backend (32; 0: one per request)", "0..100000"},
 	{"early-hint-cache", 0, "N", GLOBAL, T_INT, OFF(hint_cache), 0, 1000000, NULL, NULL,
@@ -370,6 +377,17 @@ static struct config_route *route_for(struct config *c, const char *name)
 	if (c->cur)
 		return c->cur;
 	return strcmp(name, "cgi-dir") == 0 ? &c->legacy_cgi : &c->legacy_app;
+}
+
+static int set_status_allow(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	(void)o;
+	if (strcmp(a, "all") != 0 && strcmp(a, "loopback") != 0) {
+		*why = "loopback or all";
+		return -1;
+	}
+	c->status_all = strcmp(a, "all") == 0;
+	return 0;
 }
 
 static int set_backend(struct config *c, const struct opt *o, const char *a, const char **why)
@@ -903,6 +921,8 @@ int config_parse(struct config *c, int argc, char **argv)
 	else if (c->legacy_cgi.kind || c->legacy_app.kind)
 		problem(c, NULL, "with --route, every backend belongs to a route: put --%s after one",
 			config_kind_name(c->legacy_cgi.kind ? c->legacy_cgi.kind : c->legacy_app.kind));
+	if (c->status_path && c->status_path[0] != '/')
+		problem(c, NULL, "--status-path %s: a path starts with /", c->status_path);
 	if (c->nroutes == 0 && c->errors == 0)
 		problem(c, NULL, "nothing to serve: give --route, --cgi-dir, --spawn, --fastcgi or --static");
 	check_routes(c);

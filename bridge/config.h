@@ -76,6 +76,8 @@ struct config {
 	int connect_timeout;      /* seconds to connect to a backend */
 	int backend_timeout;      /* seconds a backend may stay silent; 0: no limit */
 	int keepalive;            /* idle kept connections per backend; 0: none */
+	const char *status_path;  /* --status-path, or NULL */
+	bool status_all;          /* --status-allow all: not only loopback clients */
 	int grace;                /* seconds in-flight streams get after SIGTERM */
 	int idle_timeout;         /* seconds without a stream or a frame */
 	int header_timeout;       /* seconds for a handshake or a request header block */
@@ -86,6 +88,7 @@ struct config {
 	bool listen_given;        /* --listen was given */
 	bool inetd;               /* --inetd: one connection on fd 0 (and 1) */
 	bool cleartext;           /* --cleartext: no TLS; h2c and HTTP/1.1 */
+	bool proxy_protocol;      /* --proxy-protocol: a PROXY header first on each connection */
 	const char *alt_svc;      /* --alt-svc: Alt-Svc on HTTP/1.1 responses */
 	int workers;              /* event-loop processes */
 	bool verbose;

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "h2.h"
 #include "proto.h"
+#include "proxy.h"
 #include "log.h"
 #include "stream.h"
 #include "tls.h"
@@ -85,6 +86,7 @@ int conn_accept2(int rfd, int wfd, const struct config *cfg)
 	c->id = ++next_id;
 	c->cleartext = cfg->cleartext;
 	c->handshaking = !c->cleartext;
+	c->proxy_wait = cfg->proxy_protocol && rfd == wfd;
 	c->wfd = wfd;
 	c->io.fd = c->wio.fd = -1; /* nothing watched yet: the failure path may loop_del() */
 	addresses(c, rfd);
@@ -316,12 +318,64 @@ static int conn_flush(struct conn *c)
 	return 0;
 }
 
+/* --proxy-protocol: the load balancer's header names the client. Only its
+ * own bytes are taken from the socket (peeked first), so the TLS handshake
+ * or the protocol that follows finds its bytes untouched. Returns 1 when
+ * it was read, 0 to wait for more, -1 to close. */
+static int read_proxy(struct conn *c)
+{
+	uint8_t peek[PROXY_MAX_HEADER];
+	size_t have = buf_used(&c->in);
+	struct proxy_info pi;
+
+	ssize_t n = recv(c->io.fd, peek, sizeof(peek) - have, MSG_PEEK);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	if (buf_append(&c->in, peek, (size_t)n) < 0)
+		return -1;
+	int rc = proxy_parse(c->in.data + c->in.off, buf_used(&c->in), &pi);
+	if (rc == 0 && buf_used(&c->in) >= PROXY_MAX_HEADER) {
+		rc = -1;
+		pi.why = "PROXY header over 1024 bytes";
+	}
+	if (rc < 0) {
+		log_info("%s:%u: %s (--proxy-protocol); closing", c->peer_addr, c->peer_port, pi.why);
+		return -1;
+	}
+	size_t take = rc > 0 ? (size_t)rc - have : (size_t)n;
+	if (recv(c->io.fd, peek, take, 0) != (ssize_t)take)
+		return -1;
+	c->in.len = c->in.off + have + take;
+	if (rc == 0)
+		return 0;
+	if (!pi.local) {
+		snprintf(c->peer_addr, sizeof(c->peer_addr), "%s", pi.src);
+		c->peer_port = pi.src_port;
+		snprintf(c->local_addr, sizeof(c->local_addr), "%s", pi.dst);
+		c->local_port = pi.dst_port;
+	}
+	buf_free(&c->in);
+	c->proxy_wait = false;
+	return 1;
+}
+
 static void conn_io(struct loop_io *io, uint32_t events)
 {
 	struct conn *c = (struct conn *)io;
 
 	if (c->dead)
 		return;
+	if (c->proxy_wait) {
+		int rc = read_proxy(c);
+		if (rc != 1) {
+			if (rc < 0)
+				conn_close(c);
+			return;
+		}
+		events |= EPOLLIN; /* what follows may be there already */
+	}
 	if (c->handshaking) {
 		int rc = handshake(c);
 		if (rc != 0) {
@@ -376,7 +430,7 @@ static void conn_free(struct conn *c)
  * connection whose first bytes have not told HTTP/2 from HTTP/1.x. */
 static bool before_proto(const struct conn *c)
 {
-	return c->handshaking || c->ops == NULL;
+	return c->proxy_wait || c->handshaking || c->ops == NULL;
 }
 
 void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_timeout)

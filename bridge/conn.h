@@ -34,6 +34,7 @@ struct conn {
 	const struct config *cfg;
 	bool handshaking, dead, dirty;
 	bool cleartext;               /* no TLS (--cleartext) */
+	bool proxy_wait;              /* --proxy-protocol: its header is not read yet */
 	enum conn_proto proto;
 	const struct proto_ops *ops;  /* once the protocol is known */
 	struct h1 *h1;                /* HTTP/1.1 state */

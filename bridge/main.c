@@ -698,6 +698,26 @@ static void check_spawn(const char *cmd)
 		fatal(1, "--spawn: %s: not an executable file", prog);
 }
 
+/* --status-path: this process's view of every backend in use. */
+static int status_json(struct buf *out)
+{
+	char head[128];
+	int n = snprintf(head, sizeof(head), "{\"pid\":%d,\"connections\":%lu,\"pools\":[",
+			 (int)getpid(), conn_count());
+	bool first = true;
+
+	if (buf_append(out, head, (size_t)n) < 0)
+		return -1;
+	for (size_t i = 0; i < npools; i++) {
+		if (pools[i]->closed)
+			continue;
+		if ((!first && buf_append(out, ",", 1) < 0) || pool_status_json(pools[i], out) < 0)
+			return -1;
+		first = false;
+	}
+	return buf_append(out, "]}\n", 3);
+}
+
 /* FCGI_KEEP_CONN for p. A spawned libfcgi process serves only the
  * connection it holds: one process alone (no --workers) never opens more
  * connections than the pool has processes, and parks up to that many; with
@@ -964,6 +984,7 @@ int main(int argc, char **argv)
 
 	const char *tmp = getenv("TMPDIR");
 	stream_env.spool_dir = tmp ? tmp : "/tmp";
+	stream_env.status = status_json;
 	check_site();
 	if (hints_init((size_t)cfg.hint_cache) < 0)
 		fatal(1, "--early-hint-cache %d: out of memory", cfg.hint_cache);

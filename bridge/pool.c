@@ -851,6 +851,47 @@ static void idle_drop(struct pool *p)
 	}
 }
 
+int pool_status_json(const struct pool *p, struct buf *out)
+{
+	char line[512];
+	int procs = 0, alive = 0;
+
+	if (p->gen && p->gen->procs) {
+		procs = p->gen->nprocs;
+		alive = gen_alive(p->gen);
+	}
+	/* names and addresses are ours (pool names, configured addresses) */
+	int n = snprintf(line, sizeof(line),
+			 "{\"name\":\"%s\",\"processes\":%d,\"alive\":%d,\"busy\":%u,\"idle\":%d,"
+			 "\"queued\":%d,\"served\":%llu,\"opened\":%llu,\"reused\":%llu,"
+			 "\"restarts\":%u,\"addresses\":[",
+			 p->name, procs, alive, p->busy, p->nidle, p->qlen, p->served, p->opened,
+			 p->reused_count, p->restarts);
+	if (buf_append(out, line, (size_t)n) < 0)
+		return -1;
+	for (int i = 0; i < p->naddrs; i++) {
+		const struct pool_addr *a = &p->addrs[i];
+		n = snprintf(line, sizeof(line), "%s{\"address\":\"", i ? "," : "");
+		if (buf_append(out, line, (size_t)n) < 0)
+			return -1;
+		for (const char *c = a->label; *c; c++) { /* a path may hold anything */
+			char e[2] = {'\\', *c};
+			size_t k = 1;
+			if (*c == '"' || *c == '\\')
+				k = 2;
+			else if ((unsigned char)*c < 0x20)
+				e[1] = '?';
+			if (buf_append(out, e + 2 - k, k) < 0)
+				return -1;
+		}
+		n = snprintf(line, sizeof(line), "\",\"down\":%s,\"outstanding\":%u}",
+			     a->down_until > loop_now() ? "true" : "false", a->outstanding);
+		if (buf_append(out, line, (size_t)n) < 0)
+			return -1;
+	}
+	return buf_append(out, "]}", 2);
+}
+
 void pool_log_status(const struct pool *p)
 {
 	char down[512] = "";

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "buf.h"
 #include "loop.h"
 
 #define POOL_MAX_ADDRS 16
@@ -166,6 +167,9 @@ int pool_enqueue(struct pool *p, struct pool_waiter *w);
 
 /* Takes w out of the queue (if it is there). */
 void pool_dequeue(struct pool *p, struct pool_waiter *w);
+
+/* Appends p's counters as one JSON object to out; 0 or -1 (memory). */
+int pool_status_json(const struct pool *p, struct buf *out);
 
 /* Writes one line about p to the error log (SIGUSR2): processes, busy and
  * idle connections, queue, requests served, restarts, addresses down. */

@@ -305,15 +305,15 @@ static bool started(const struct stream *s)
 }
 
 /* Answers s with status and a short text, plus the header extra (or none). */
-static void fail_with(struct stream *s, int status, const struct hdr *extra, const char *why)
+/* Answers s here with status, a body of type ctype, and the header extra
+ * (or none); a response already begun is reset instead. */
+static void answer_here(struct stream *s, int status, const char *ctype, const void *body,
+			size_t len, const struct hdr *extra)
 {
-	struct hdr h[2] = {{"content-type", 12, "text/plain; charset=utf-8", 25}};
-	char text[96];
+	struct hdr h[3] = {{"content-type", 12, (char *)ctype, strlen(ctype)},
+			   {"cache-control", 13, "no-store", 8}};
+	size_t nh = 2;
 
-	if (s->state == ST_CLOSED || s->conn->dead)
-		return;
-	log_warn("%s:%u #%d %s %s: %d: %s", s->conn->peer_addr, s->conn->peer_port, s->id,
-		 req_method(s), req_target(s), status, why);
 	drop_backend(s);
 	s->drop_body = true;
 	if (started(s)) {
@@ -324,17 +324,63 @@ static void fail_with(struct stream *s, int status, const struct hdr *extra, con
 	s->state = ST_ANSWERED;
 	s->status = status;
 	s->discard = s->method >= 0 && strcmp(hval(s, s->method), "HEAD") == 0;
-	int n = snprintf(text, sizeof(text), "%d %s\n", status, hdr_reason(status));
 	buf_free(&s->body);
-	if (!s->discard && buf_append(&s->body, text, (size_t)n) < 0) {
+	if (!s->discard && buf_append(&s->body, body, len) < 0) {
 		front_reset(s, H2_INTERNAL_ERROR);
 		return;
 	}
 	s->body_eof = true;
 	if (extra)
-		h[1] = *extra;
-	if (submit_final(s, status, h, extra ? 2 : 1, !s->discard) < 0)
+		h[nh++] = *extra;
+	if (submit_final(s, status, h, nh, !s->discard) < 0)
 		front_reset(s, H2_INTERNAL_ERROR);
+}
+
+static void fail_with(struct stream *s, int status, const struct hdr *extra, const char *why)
+{
+	char text[96];
+
+	if (s->state == ST_CLOSED || s->conn->dead)
+		return;
+	log_warn("%s:%u #%d %s %s: %d: %s", s->conn->peer_addr, s->conn->peer_port, s->id,
+		 req_method(s), req_target(s), status, why);
+	int n = snprintf(text, sizeof(text), "%d %s\n", status, hdr_reason(status));
+	answer_here(s, status, "text/plain; charset=utf-8", text, (size_t)n, extra);
+}
+
+/* --status-path: the backends' counters as JSON, or (PATH/health) a
+ * plain "ok" for load balancers; loopback clients only unless
+ * --status-allow all. Returns true when s was the status request. */
+static bool status_page(struct stream *s)
+{
+	const struct config *c = cfg_of(s);
+	const char *p = hval(s, s->path);
+	size_t pl = c->status_path ? strlen(c->status_path) : 0;
+
+	if (pl == 0 || strncmp(p, c->status_path, pl) != 0 ||
+	    (p[pl] != '\0' && p[pl] != '?' && strcmp(p + pl, "/health") != 0))
+		return false;
+	const char *ip = s->conn->peer_addr;
+	bool loopback = strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
+			strncmp(ip, "::ffff:127.", 11) == 0;
+	if (!loopback && !c->status_all) {
+		stream_fail(s, 403, "--status-path from a client that is not on loopback "
+				    "(--status-allow all)");
+		return true;
+	}
+	if (strcmp(p + pl, "/health") == 0) {
+		answer_here(s, 200, "text/plain; charset=utf-8", "ok\n", 3, NULL);
+		return true;
+	}
+	struct buf b = {0};
+	if (stream_env.status == NULL || stream_env.status(&b) < 0) {
+		buf_free(&b);
+		stream_fail(s, 500, "out of memory");
+		return true;
+	}
+	answer_here(s, 200, "application/json", b.data, b.len, NULL);
+	buf_free(&b);
+	return true;
 }
 
 void stream_fail(struct stream *s, int status, const char *why)
@@ -865,6 +911,8 @@ void stream_on_request(struct stream *s, bool end_stream)
 		stream_fail(s, 400, "no :method or :path"); /* e.g. CONNECT */
 		return;
 	}
+	if (status_page(s))
+		return;
 	if (route(s, hval(s, s->path)) < 0)
 		return;
 	send_early_hints(s);

@@ -29,6 +29,7 @@ struct stream_env {
 	const char *spool_dir; /* where bodies without a length wait */
 	const char *server;    /* --server-header, or NULL */
 	bool json_log;         /* --access-log-format json */
+	int (*status)(struct buf *out); /* --status-path: the JSON counters; 0 or -1 */
 };
 
 extern struct stream_env stream_env;

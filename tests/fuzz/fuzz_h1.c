@@ -1,11 +1,33 @@
 /* libFuzzer target: the HTTP/1.1 request head parser and the chunked
- * decoder, the latter fed in input-chosen pieces. */
+ * decoder, the latter fed in input-chosen pieces; and the PROXY protocol
+ * header that may come before either (proxy.c). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../bridge/h1_parse.h"
+#include "../../bridge/proxy.h"
+
+/* A PROXY header is complete at one length only: every shorter prefix asks
+ * for more (or is refused), and what it names are printable addresses. */
+static void check_proxy(const uint8_t *data, size_t size)
+{
+	struct proxy_info pi;
+	int rc = proxy_parse(data, size, &pi);
+
+	if (rc > (int)size || (rc > 0 && rc > PROXY_MAX_HEADER) || (rc < 0 && pi.why == NULL))
+		__builtin_trap();
+	if (rc > 0) {
+		if (!pi.local && (pi.src[0] == '\0' || pi.dst[0] == '\0' || pi.src_port > 65535))
+			__builtin_trap();
+		for (size_t k = 0; k < (size_t)rc; k++) {
+			int r2 = proxy_parse(data, k, &pi);
+			if (r2 > 0)
+				__builtin_trap();
+		}
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -14,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct h1_request r;
 	char *copy = malloc(size + 1);
 
+	check_proxy(data, size);
 	if (copy == NULL || size < 1) {
 		free(copy);
 		return 0;
