@@ -347,6 +347,30 @@ static void up_update(struct upstream *u)
 	loop_mod(&u->pc->io, EPOLLRDHUP | (paused(u) ? 0 : EPOLLIN) | (write ? EPOLLOUT : 0));
 }
 
+/* Connecting failed with err (ETIMEDOUT: --connect-timeout): another
+ * address when one is up, else the end of u. */
+static void connect_failed(struct upstream *u, int err)
+{
+	struct pool_conn *pc = u->pc;
+	char label[300];
+	const char *what = err == ETIMEDOUT ? "no connection within --connect-timeout" : strerror(err);
+
+	snprintf(label, sizeof(label), "%s", pool_conn_label(u->pool, pc));
+	u->pc = NULL;
+	u->state = UP_IDLE;
+	if (pool_failed(u->pool, pc, err)) {
+		log_info("%s: backend %s: %s; trying another address", u->tag, label, what);
+		requeue(u);
+	} else if (err == ETIMEDOUT) {
+		fail(u, 504, 0, "backend %s: %s", label, what);
+	} else if (u->pool->naddrs > 0) {
+		fail(u, 503, pool_retry_after(u->pool), "backend %s: cannot connect: %s; every "
+		     "address is down", label, what);
+	} else {
+		fail(u, 502, 0, "backend %s: cannot connect: %s", label, what);
+	}
+}
+
 /* The connect finished: an error moves on to another address when one is
  * up, or ends u. */
 static int connected(struct upstream *u)
@@ -361,22 +385,7 @@ static int connected(struct upstream *u)
 		u->since = loop_now();
 		return 0;
 	}
-	struct pool_conn *pc = u->pc;
-	char label[300];
-	snprintf(label, sizeof(label), "%s", pool_conn_label(u->pool, pc));
-	u->pc = NULL;
-	u->state = UP_IDLE;
-	if (pool_failed(u->pool, pc, err)) {
-		log_info("%s: backend %s: cannot connect: %s; trying another address", u->tag, label,
-			 strerror(err));
-		requeue(u);
-		return -1;
-	}
-	if (u->pool->naddrs > 0)
-		fail(u, 503, pool_retry_after(u->pool), "backend %s: cannot connect: %s; every "
-		     "address is down", label, strerror(err));
-	else
-		fail(u, 502, 0, "backend %s: cannot connect: %s", label, strerror(err));
+	connect_failed(u, err);
 	return -1;
 }
 
@@ -538,18 +547,7 @@ void upstream_sweep(struct upstream *u, uint64_t now)
 {
 	if (u->state == UP_CONNECTING && u->connect_timeout &&
 	    now - u->since >= u->connect_timeout) {
-		struct pool_conn *pc = u->pc;
-		char label[300];
-		snprintf(label, sizeof(label), "%s", pool_conn_label(u->pool, pc));
-		u->pc = NULL;
-		u->state = UP_IDLE;
-		if (pool_failed(u->pool, pc, ETIMEDOUT)) {
-			log_info("%s: backend %s: no connection within --connect-timeout; trying another "
-				 "address", u->tag, label);
-			requeue(u);
-			return;
-		}
-		fail(u, 504, 0, "backend %s: no connection within --connect-timeout", label);
+		connect_failed(u, ETIMEDOUT);
 		return;
 	}
 	if (u->state != UP_ACTIVE || u->backend_timeout == 0)

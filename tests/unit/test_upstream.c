@@ -170,6 +170,21 @@ static void put_end(int fd, int id, uint32_t app, uint8_t proto)
 	put_record(fd, FCGI_END_REQUEST, id, e, 8);
 }
 
+/* A request without a body, taken by the backend on a new connection:
+ * returns the backend's end of it. */
+static int exchange(struct upstream *u, struct pool *p, int lfd)
+{
+	int flags, b;
+	size_t params, body;
+
+	reset_heard();
+	upstream_start(u, p, NULL, 0, false);
+	upstream_stdin_end(u);
+	b = accept_one(lfd);
+	read_request(b, &flags, &params, &body);
+	return b;
+}
+
 static const char hello[] = "Content-Type: text/plain\r\n\r\nhello";
 
 int main(void)
@@ -234,11 +249,7 @@ int main(void)
 	ok(p.nidle == 0, "a parked connection the backend closed is dropped");
 
 	/* 4: a kept connection closed as it is reused: retried once on a new one */
-	reset_heard();
-	upstream_start(&u, &p, NULL, 0, false);
-	upstream_stdin_end(&u);
-	b = accept_one(lfd);
-	read_request(b, &flags, &params, &body);
+	b = exchange(&u, &p, lfd);
 	put_record(b, FCGI_STDOUT, 1, hello, strlen(hello));
 	put_end(b, 1, 0, FCGI_REQUEST_COMPLETE);
 	run();
@@ -261,11 +272,7 @@ int main(void)
 	run_for(20);
 
 	/* 5: a record for another request id */
-	reset_heard();
-	upstream_start(&u, &p, NULL, 0, false);
-	upstream_stdin_end(&u);
-	b = accept_one(lfd);
-	read_request(b, &flags, &params, &body);
+	b = exchange(&u, &p, lfd);
 	put_record(b, FCGI_STDOUT, 2, hello, strlen(hello));
 	run();
 	ok(heard.errors == 1 && heard.status == 502 && strstr(heard.why, "request id 2"),
@@ -275,11 +282,7 @@ int main(void)
 	close(b);
 
 	/* 6: a bad version */
-	reset_heard();
-	upstream_start(&u, &p, NULL, 0, false);
-	upstream_stdin_end(&u);
-	b = accept_one(lfd);
-	read_request(b, &flags, &params, &body);
+	b = exchange(&u, &p, lfd);
 	ok(write(b, "\x07\x06\x00\x01\x00\x01\x00\x00x", 9) == 9, "garbage sent");
 	run();
 	ok(heard.errors == 1 && heard.status == 502 && strstr(heard.why, "malformed"),
@@ -304,11 +307,7 @@ int main(void)
 	close(b);
 
 	/* 8: the backend closes in the middle of STDOUT */
-	reset_heard();
-	upstream_start(&u, &p, NULL, 0, false);
-	upstream_stdin_end(&u);
-	b = accept_one(lfd);
-	read_request(b, &flags, &params, &body);
+	b = exchange(&u, &p, lfd);
 	put_record(b, FCGI_STDOUT, 1, hello, 10);
 	close(b);
 	run();
@@ -317,11 +316,7 @@ int main(void)
 	ok(heard.out_len == 10, "after the bytes that came");
 
 	/* 9: END_REQUEST refusing the request */
-	reset_heard();
-	upstream_start(&u, &p, NULL, 0, false);
-	upstream_stdin_end(&u);
-	b = accept_one(lfd);
-	read_request(b, &flags, &params, &body);
+	b = exchange(&u, &p, lfd);
 	put_end(b, 1, 0, FCGI_OVERLOADED);
 	run();
 	ok(heard.errors == 1 && heard.status == 503 && strstr(heard.why, "overloaded"),
@@ -329,11 +324,7 @@ int main(void)
 	close(b);
 
 	/* 10: silence: the backend timeout */
-	reset_heard();
-	upstream_start(&u, &p, NULL, 0, false);
-	upstream_stdin_end(&u);
-	b = accept_one(lfd);
-	read_request(b, &flags, &params, &body);
+	b = exchange(&u, &p, lfd);
 	upstream_sweep(&u, loop_now() + 500);
 	ok(heard.errors == 0, "no timeout before --backend-timeout");
 	upstream_sweep(&u, loop_now() + 1000);
@@ -345,11 +336,7 @@ int main(void)
 	close(b);
 
 	/* 11: the owner lets go: FCGI_ABORT_REQUEST, then the close */
-	reset_heard();
-	upstream_start(&u, &p, NULL, 0, false);
-	upstream_stdin_end(&u);
-	b = accept_one(lfd);
-	read_request(b, &flags, &params, &body);
+	b = exchange(&u, &p, lfd);
 	run_for(20);
 	upstream_abort(&u);
 	ok(read_full(b, h, 8) == 0 && h[1] == FCGI_ABORT_REQUEST, "the backend reads FCGI_ABORT_REQUEST");
