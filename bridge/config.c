@@ -81,8 +81,9 @@ static const struct opt opts[] = {
 	 "serve the files in DIR (GET and HEAD)", NULL},
 	{"docroot", 0, "DIR", EVERY_ROUTE, T_FN, 0, 0, 0, set_docroot, NULL,
 	 "DOCUMENT_ROOT; where --spawn/--fastcgi scripts are found", NULL},
-	{"procs", 0, "N", PER_ROUTE, T_FN, 0, 1, 1024, set_procs, NULL,
-	 "backend processes (outside a route: the default, 4)", "1..1024"},
+	{"procs", 0, "N[:MAX]", PER_ROUTE, T_FN, 0, 1, 1024, set_procs, NULL,
+	 "backend processes, growing to MAX while requests wait (outside a route: the default, 4)",
+	 "1..1024"},
 	{"index", 0, "NAME...", PER_ROUTE, T_FN, 0, 0, 0, set_index, NULL,
 	 "index files of directories (default index.html)", NULL},
 	{"fallback", 0, "URI", PER_ROUTE, T_FN, 0, 0, 0, set_fallback, NULL,
@@ -141,6 +142,10 @@ static const struct opt opts[] = {
 	 "answer PATH with the backends' counters (JSON), PATH/health with ok", NULL},
 	{"status-allow", 0, "WHO", GLOBAL, T_FN, 0, 0, 0, set_status_allow, NULL,
 	 "who may read --status-path: loopback (default) or all", NULL},
+	{"max-requests", 0, "N", GLOBAL, T_INT, OFF(max_requests), 0, 1000000000, NULL, NULL,
+	 "replace a spawned process after N requests (0: never)", "0..1000000000"},
+	{"proc-idle", 0, "SEC", GLOBAL, T_INT, OFF(proc_idle), 1, 86400, NULL, NULL,
+	 "stop a process over --procs MIN after this long idle (60)", "1..86400 seconds"},
 	{"keepalive", 0, "N", GLOBAL, T_INT, OFF(keepalive), 0, 100000, NULL, NULL,
 	 "idle backend connections kept per backend (32; 0: one per request)", "0..100000"},
 	{"early-hint-cache", 0, "N", GLOBAL, T_INT, OFF(hint_cache), 0, 1000000, NULL, NULL,
@@ -437,16 +442,35 @@ static int set_docroot(struct config *c, const struct opt *o, const char *a, con
 
 static int set_procs(struct config *c, const struct opt *o, const char *a, const char **why)
 {
-	long long v;
+	long long v, max;
+	char min[16];
+	const char *colon = strchr(a, ':');
+	size_t n = colon ? (size_t)(colon - a) : strlen(a);
 
-	if (parse_size(a, o->min, o->max, &v) < 0) {
-		*why = "expected 1..1024";
+	if (n >= sizeof(min)) {
+		*why = "expected N or MIN:MAX, 1..1024";
 		return -1;
 	}
-	if (c->cur)
+	memcpy(min, a, n);
+	min[n] = '\0';
+	if (parse_size(min, o->min, o->max, &v) < 0 ||
+	    (colon && parse_size(colon + 1, o->min, o->max, &max) < 0)) {
+		*why = "expected N or MIN:MAX, 1..1024";
+		return -1;
+	}
+	if (!colon)
+		max = v;
+	if (max < v) {
+		*why = "MAX under MIN";
+		return -1;
+	}
+	if (c->cur) {
 		c->cur->procs = (int)v;
-	else
+		c->cur->procs_max = (int)max;
+	} else {
 		c->procs = (int)v;
+		c->procs_max = (int)max;
+	}
 	return 0;
 }
 
@@ -731,7 +755,7 @@ static void defaults(struct config *c)
 	c->cgi_prefix = "/cgi-bin/";
 	c->cgi_runner = LIBEXECDIR "/h2cgi-cgi";
 	c->access_log_format = "combined";
-	c->procs = 4;
+	c->procs = c->procs_max = 4;
 	c->hint_cache = 1024;
 	c->workers = 1;
 	c->script_timeout = 60;
@@ -752,6 +776,7 @@ static void defaults(struct config *c)
 	c->connect_timeout = 5;
 	c->backend_timeout = 120;
 	c->keepalive = 32;
+	c->proc_idle = 60;
 	c->grace = 10;
 	c->idle_timeout = 60;
 	c->header_timeout = 10;
@@ -921,6 +946,12 @@ int config_parse(struct config *c, int argc, char **argv)
 	else if (c->legacy_cgi.kind || c->legacy_app.kind)
 		problem(c, NULL, "with --route, every backend belongs to a route: put --%s after one",
 			config_kind_name(c->legacy_cgi.kind ? c->legacy_cgi.kind : c->legacy_app.kind));
+	bool elastic = c->procs_max > c->procs || c->max_requests > 0;
+	for (size_t i = 0; i < c->nroutes; i++)
+		elastic |= c->routes[i].procs_max > c->routes[i].procs;
+	if (elastic && c->workers > 1)
+		problem(c, NULL, "--procs MIN:MAX and --max-requests need one process (no --workers): "
+				 "a worker cannot tell which backend process took its connection");
 	if (c->status_path && c->status_path[0] != '/')
 		problem(c, NULL, "--status-path %s: a path starts with /", c->status_path);
 	if (c->nroutes == 0 && c->errors == 0)
@@ -982,8 +1013,13 @@ void config_print(const struct config *c, FILE *out)
 		for (size_t j = 0; j < (r->naddrs ? r->naddrs : 1); j++)
 			fprintf(out, "    %s \"%s\"\n", config_kind_name(r->kind),
 				r->naddrs ? r->addrs[j] : r->backend);
-		if (r->kind == BACKEND_SPAWN || r->kind == BACKEND_CGI)
-			fprintf(out, "    procs %d\n", r->procs ? r->procs : c->procs);
+		if (r->kind == BACKEND_SPAWN || r->kind == BACKEND_CGI) {
+			int lo = r->procs ? r->procs : c->procs, hi = r->procs ? r->procs_max : c->procs_max;
+			if (hi > lo)
+				fprintf(out, "    procs %d:%d\n", lo, hi);
+			else
+				fprintf(out, "    procs %d\n", lo);
+		}
 		if (r->docroot)
 			fprintf(out, "    docroot \"%s\"\n", r->docroot);
 		for (size_t j = 0; j < r->nindex; j++)

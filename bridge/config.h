@@ -33,6 +33,7 @@ struct config_route {
 	bool addrs_cli;           /* they came from the command line */
 	const char *docroot;      /* --docroot, or NULL */
 	int procs;                /* 0: the global --procs */
+	int procs_max;            /* --procs MIN:MAX: MAX (== procs when fixed) */
 	const char *index[CONFIG_MAX_INDEX];
 	size_t nindex;            /* 0: "index.html" for static routes */
 	const char *fallback;     /* --fallback URI, or NULL */
@@ -61,6 +62,9 @@ struct config {
 	const char *access_log_format; /* "combined" or "json" */
 	const char *server_header; /* --server-header VALUE, or NULL: none sent */
 	int procs;
+	int procs_max;            /* --procs MIN:MAX */
+	int max_requests;         /* --max-requests: replace a process after N (0: never) */
+	int proc_idle;            /* --proc-idle seconds */
 	int hint_cache;           /* --early-hint-cache: paths whose hints are learned */
 	int script_timeout;       /* seconds */
 	long long max_body;       /* bytes */

@@ -726,6 +726,16 @@ static int status_json(struct buf *out)
 static void keep_settings(struct pool *p, const struct site_route *sr)
 {
 	p->connect_timeout = cfg.connect_timeout * 1000;
+	p->max_requests = (unsigned long)cfg.max_requests;
+	p->proc_idle = (unsigned)cfg.proc_idle * 1000U;
+	if (p->per_proc) {
+		/* a process per socket: h2cgi knows which are free, no cap needed */
+		if (cfg.keepalive > 0) {
+			p->keep = true;
+			p->idle_max = p->procs_max < cfg.keepalive ? p->procs_max : cfg.keepalive;
+		}
+		return;
+	}
 	if (cfg.keepalive == 0)
 		return;
 	if (sr->kind == BACKEND_FASTCGI) {
@@ -776,7 +786,8 @@ static struct pool *new_pool(struct site_route *sr, char *err, size_t errlen)
 	else if (is_worker)
 		rc = pool_attach(p, sr->name, cmd, run_dir, report_pipe[1]);
 	else
-		rc = pool_spawn(p, sr->name, cmd, sr->procs, run_dir, err, errlen);
+		rc = pool_spawn(p, sr->name, cmd, sr->procs, cfg.workers > 1 ? 0 : sr->procs_max,
+				run_dir, err, errlen);
 	if (rc < 0) {
 		if (is_worker)
 			snprintf(err, errlen, "cannot reach the master's pool %s", sr->name);

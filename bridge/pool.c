@@ -23,6 +23,9 @@
 #define SHORT_LIFE_MS 2000
 
 static void pool_tick(struct loop_timer *t);
+static void arm_idle(struct pool *p);
+static void idle_unlink(struct pool *p, struct pool_conn *pc);
+static void conn_close(struct pool *p, struct pool_conn *pc);
 static void drain_queue(struct pool *p);
 static void idle_drop(struct pool *p);
 
@@ -113,7 +116,7 @@ int pool_external(struct pool *p, const char *name, const char *const *addrs, si
 
 /* In the child: fd 0 is the pool socket, fd 1 /dev/null, fd 2 our stderr;
  * it dies with us (PR_SET_PDEATHSIG), so a SIGKILLed master leaves no orphans. */
-static void child_exec(struct pool *p, struct pool_gen *g, pid_t parent)
+static void child_exec(struct pool *p, int listen_fd, pid_t parent)
 {
 	sigset_t none;
 
@@ -122,7 +125,7 @@ static void child_exec(struct pool *p, struct pool_gen *g, pid_t parent)
 	signal(SIGPIPE, SIG_DFL);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
 		_exit(1);
-	if (dup2(g->listen_fd, 0) < 0)
+	if (dup2(listen_fd, 0) < 0)
 		_exit(1);
 	int null = open("/dev/null", O_WRONLY);
 	if (null < 0 || dup2(null, 1) < 0)
@@ -143,14 +146,50 @@ static int start_proc(struct pool *p, struct pool_gen *g, struct proc *pr)
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(p, g, parent);
+		child_exec(p, pr->listen_fd >= 0 ? pr->listen_fd : g->listen_fd, parent);
 	pr->pid = pid;
-	pr->started = loop_now();
+	pr->on = true;
+	pr->started = pr->idle_since = loop_now();
+	return 0;
+}
+
+/* Per-process mode: slot i of g gets its socket (dir/name.G.I.sock; kept
+ * for the slot's later processes). Returns 0 or -1 with err. */
+static int slot_open(struct pool *p, struct pool_gen *g, int i, char *err, size_t errlen)
+{
+	struct proc *pr = &g->procs[i];
+	char path[256];
+
+	if (pr->listen_fd >= 0)
+		return 0;
+	int n = snprintf(path, sizeof(path), "%s/%s.%d.%d.sock", p->dir, p->name, g->id, i);
+	if ((size_t)n >= sizeof(pr->sa.sun_path) || (pr->sock_path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "pool socket %s: path too long", path);
+		return -1;
+	}
+	pr->sa.sun_family = AF_UNIX;
+	strcpy(pr->sa.sun_path, path);
+	/* a backlog of 2: h2cgi connects to a process only when it holds none
+	 * of its connections */
+	pr->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (pr->listen_fd < 0 || bind(pr->listen_fd, (struct sockaddr *)&pr->sa, sizeof(pr->sa)) < 0 ||
+	    listen(pr->listen_fd, 2) < 0) {
+		snprintf(err, errlen, "pool socket %s: %s", path, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
 static void gen_free(struct pool_gen *g)
 {
+	for (int i = 0; i < g->nprocs; i++) {
+		struct proc *pr = &g->procs[i];
+		if (pr->listen_fd >= 0)
+			close(pr->listen_fd);
+		if (pr->sock_path)
+			unlink(pr->sock_path);
+		free(pr->sock_path);
+	}
 	if (g->listen_fd >= 0)
 		close(g->listen_fd);
 	if (g->sock_path)
@@ -178,21 +217,35 @@ static int link_current(struct pool *p, struct pool_gen *g, char *err, size_t er
 	return 0;
 }
 
-/* A new socket (dir/name.N.sock) with nprocs children on it; p->addr points
- * at it afterwards. Returns NULL with err filled. */
+/* A new socket (dir/name.N.sock) with nprocs children on it, p->addr
+ * pointing at it afterwards; or, per process, a socket each and room for
+ * procs_max. Returns NULL with err filled. */
 static struct pool_gen *gen_new(struct pool *p, int nprocs, char *err, size_t errlen)
 {
 	char path[256];
 	struct pool_gen *g = calloc(1, sizeof(*g));
+	int slots = p->per_proc ? p->procs_max : nprocs;
 
-	if (g == NULL || (g->procs = calloc((size_t)nprocs, sizeof(*g->procs))) == NULL) {
+	if (g == NULL || (g->procs = calloc((size_t)slots, sizeof(*g->procs))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		free(g);
 		return NULL;
 	}
 	g->id = ++p->ngen;
-	g->nprocs = nprocs;
+	g->nprocs = slots;
 	g->listen_fd = -1;
+	for (int i = 0; i < slots; i++)
+		g->procs[i].listen_fd = -1;
+	if (p->per_proc) {
+		for (int i = 0; i < nprocs; i++)
+			if (slot_open(p, g, i, err, errlen) < 0 || start_proc(p, g, &g->procs[i]) < 0) {
+				for (int k = 0; k < i; k++)
+					kill(g->procs[k].pid, SIGTERM); /* reaped by SIGCHLD */
+				gen_free(g);
+				return NULL;
+			}
+		return g;
+	}
 	snprintf(path, sizeof(path), "%s/%s.%d.sock", p->dir, p->name, g->id);
 	struct sockaddr_storage old = p->addr;
 	socklen_t oldlen = p->addrlen;
@@ -225,10 +278,13 @@ fail:
 	return NULL;
 }
 
-int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, const char *dir,
-	       char *err, size_t errlen)
+int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, int max,
+	       const char *dir, char *err, size_t errlen)
 {
 	pool_base(p, name);
+	p->per_proc = max > 0;
+	p->procs_min = nprocs;
+	p->procs_max = max > nprocs ? max : nprocs;
 	/* exec: the backend itself is our child, so that PR_SET_PDEATHSIG and
 	 * our SIGTERM reach it, not a shell that would leave it orphaned */
 	size_t n = strlen(cmd) + 6;
@@ -241,7 +297,11 @@ int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, co
 	}
 	if ((p->gen = gen_new(p, nprocs, err, errlen)) == NULL)
 		return -1;
-	log_info("pool %s: started %d x %s", name, nprocs, cmd);
+	if (p->procs_max > nprocs)
+		log_info("pool %s: started %d x %s (up to %d while requests wait)", name, nprocs, cmd,
+			 p->procs_max);
+	else
+		log_info("pool %s: started %d x %s", name, nprocs, cmd);
 	return 0;
 }
 
@@ -260,7 +320,8 @@ int pool_restart(struct pool *p)
 
 	if (p->cmd == NULL || p->gen == NULL)
 		return 0;
-	struct pool_gen *old = p->gen, *g = gen_new(p, old->nprocs, err, sizeof(err));
+	struct pool_gen *old = p->gen;
+	struct pool_gen *g = gen_new(p, p->per_proc ? p->procs_min : old->nprocs, err, sizeof(err));
 	if (g == NULL) {
 		log_err("pool %s: restart failed, keeping the running backends: %s", p->name, err);
 		return -1;
@@ -270,7 +331,8 @@ int pool_restart(struct pool *p)
 	/* nobody new reaches the old socket; its backends finish what they have */
 	close(old->listen_fd);
 	old->listen_fd = -1;
-	unlink(old->sock_path);
+	if (old->sock_path)
+		unlink(old->sock_path);
 	old->next = p->retired;
 	p->retired = old;
 	if (p->role == POOL_MASTER) {
@@ -421,7 +483,8 @@ void pool_retire(struct pool *p)
 	}
 	close(old->listen_fd);
 	old->listen_fd = -1;
-	unlink(old->sock_path);
+	if (old->sock_path)
+		unlink(old->sock_path);
 	char link[256];
 	snprintf(link, sizeof(link), "%s/%s.sock", p->dir, p->name);
 	unlink(link);
@@ -451,6 +514,16 @@ static int gen_alive(const struct pool_gen *g)
 	return n;
 }
 
+/* Process slots of g in use. */
+static int gen_on(const struct pool_gen *g)
+{
+	int n = 0;
+
+	for (int i = 0; i < g->nprocs; i++)
+		n += g->procs[i].on;
+	return n;
+}
+
 /* A spawned pool we supervise whose every process died young and waits out
  * its backoff: a request would only sit in the socket's backlog. */
 static bool gen_down(const struct pool *p)
@@ -459,7 +532,7 @@ static bool gen_down(const struct pool *p)
 	    gen_alive(p->gen) > 0)
 		return false;
 	for (int i = 0; i < p->gen->nprocs; i++)
-		if (p->gen->procs[i].crashes == 0)
+		if (p->gen->procs[i].on && p->gen->procs[i].crashes == 0)
 			return false; /* restarting at once after a long life */
 	return true;
 }
@@ -469,7 +542,8 @@ unsigned pool_retry_after(const struct pool *p)
 	uint64_t now = loop_now(), next = UINT64_MAX;
 
 	for (int i = 0; p->gen && p->gen->procs && i < p->gen->nprocs; i++)
-		if (p->gen->procs[i].pid == 0 && p->gen->procs[i].restart_at < next)
+		if (p->gen->procs[i].on && p->gen->procs[i].pid == 0 &&
+		    p->gen->procs[i].restart_at < next)
 			next = p->gen->procs[i].restart_at;
 	for (int i = 0; i < p->naddrs; i++)
 		if (p->addrs[i].down_until && p->addrs[i].down_until < next)
@@ -499,10 +573,29 @@ static void gen_release(struct pool *p, struct pool_gen *gen)
 }
 
 /* Closes pc, busy or not, and forgets it. */
+/* The process slot pc went to (per-process mode), or NULL. */
+static struct proc *slot_of(const struct pool_conn *pc)
+{
+	if (pc->slot < 0 || pc->gen == NULL || pc->slot >= pc->gen->nprocs)
+		return NULL;
+	return &pc->gen->procs[pc->slot];
+}
+
+/* The backend no longer holds pc (closed by either side): its process
+ * may take another connection. */
+static void let_go(struct pool *p, struct pool_conn *pc)
+{
+	struct proc *pr = slot_of(pc);
+
+	p->held--;
+	if (pr && pr->conns > 0)
+		pr->conns--;
+}
+
 static void conn_close(struct pool *p, struct pool_conn *pc)
 {
 	if (!pc->peer_gone)
-		p->held--;
+		let_go(p, pc);
 	loop_del(&pc->io);
 	close(pc->fd);
 	gen_release(p, pc->gen);
@@ -553,6 +646,9 @@ const char *pool_conn_label(const struct pool *p, const struct pool_conn *pc)
 		return p->addrs[pc->addr].label;
 	if (p->naddrs > 0)
 		return p->addrs[0].label;
+	if (pc && pc->slot >= 0 && pc->gen && pc->slot < pc->gen->nprocs &&
+	    pc->gen->procs[pc->slot].sock_path)
+		return pc->gen->procs[pc->slot].sock_path;
 	return p->gen && p->gen->sock_path ? p->gen->sock_path : p->name;
 }
 
@@ -577,10 +673,55 @@ static int pick_addr(struct pool *p)
 
 static void taken(struct pool *p, struct pool_conn *pc)
 {
+	struct proc *pr = slot_of(pc);
+
+	if (pr) {
+		pr->busy = true;
+		pr->served++;
+	}
 	pc->requests++;
 	p->busy++;
 	if (p->naddrs)
 		p->addrs[pc->addr].outstanding++;
+}
+
+/* Per-process mode: a process holding none of our connections, a running
+ * one first; else a new process while the pool is under --procs MAX.
+ * -1: every process has a request. */
+static int pick_slot(struct pool *p)
+{
+	struct pool_gen *g = p->gen;
+	int waiting = -1, off = -1, on = 0;
+	char err[200];
+
+	for (int i = 0; i < g->nprocs; i++) {
+		struct proc *pr = &g->procs[i];
+		on += pr->on;
+		if (!pr->on) {
+			if (off < 0)
+				off = i;
+			continue;
+		}
+		if (pr->conns > 0 || pr->retiring || pr->stopping)
+			continue;
+		if (pr->pid > 0)
+			return i;
+		if (waiting < 0)
+			waiting = i; /* restarting: its backlog keeps the connection */
+	}
+	if (off >= 0 && on < p->procs_max) {
+		if (slot_open(p, g, off, err, sizeof(err)) < 0 || start_proc(p, g, &g->procs[off]) < 0) {
+			log_err("pool %s: cannot grow: %s", p->name, err);
+		} else {
+			g->procs[off].crashes = 0;
+			g->procs[off].served = 0;
+			log_info("pool %s: requests wait; started process %d (%d running)", p->name,
+				 (int)g->procs[off].pid, on + 1);
+			arm_idle(p);
+			return off;
+		}
+	}
+	return waiting;
 }
 
 int pool_get(struct pool *p, struct pool_conn **out)
@@ -618,9 +759,17 @@ int pool_get(struct pool *p, struct pool_conn **out)
 		errno = EAGAIN; /* each process holds one of ours: wait for one */
 		return -1;
 	}
-	int ai = -1;
+	int ai = -1, slot = -1;
 	const struct sockaddr *sa = (const struct sockaddr *)&p->addr;
 	socklen_t salen = p->addrlen;
+	if (p->per_proc && p->gen) {
+		if ((slot = pick_slot(p)) < 0) {
+			errno = EAGAIN; /* each process has a request: wait for one */
+			return -1;
+		}
+		sa = (const struct sockaddr *)&p->gen->procs[slot].sa;
+		salen = sizeof(p->gen->procs[slot].sa);
+	}
 	if (p->naddrs > 0) {
 		if ((ai = pick_addr(p)) < 0) {
 			errno = EHOSTDOWN;
@@ -635,6 +784,7 @@ int pool_get(struct pool *p, struct pool_conn **out)
 	pc->io.fd = -1;
 	pc->pool = p;
 	pc->addr = ai;
+	pc->slot = slot;
 	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		free(pc);
@@ -665,6 +815,8 @@ int pool_get(struct pool *p, struct pool_conn **out)
 	pc->connecting = rc == 1;
 	if ((pc->gen = p->gen) != NULL)
 		pc->gen->active++;
+	if (slot >= 0)
+		p->gen->procs[slot].conns++;
 	p->opened++;
 	p->fresh++;
 	p->held++;
@@ -765,6 +917,12 @@ static void drain_queue(struct pool *p)
 /* One request fewer on pc. */
 static void untaken(struct pool *p, struct pool_conn *pc)
 {
+	struct proc *pr = slot_of(pc);
+
+	if (pr) {
+		pr->busy = false;
+		pr->idle_since = loop_now();
+	}
 	p->busy--;
 	if (p->naddrs)
 		p->addrs[pc->addr].outstanding--;
@@ -790,7 +948,7 @@ void pool_peer_gone(struct pool *p, struct pool_conn *pc)
 	if (pc->peer_gone)
 		return;
 	pc->peer_gone = true;
-	p->held--;
+	let_go(p, pc);
 	if (p->qhead)
 		drain_queue(p);
 }
@@ -819,7 +977,8 @@ bool pool_failed(struct pool *p, struct pool_conn *pc, int err)
 static bool park(struct pool *p, struct pool_conn *pc)
 {
 	if (p->idle_max <= 0 || p->nidle >= p->idle_max || p->closed ||
-	    (pc->gen != NULL && pc->gen != p->gen) || (p->cap == 0 && p->fresh > 0))
+	    (pc->gen != NULL && pc->gen != p->gen) ||
+	    (p->cap == 0 && !p->per_proc && p->fresh > 0))
 		return false;
 	pc->idle_since = loop_now();
 	if (loop_add(&pc->io, pc->fd, EPOLLIN | EPOLLRDHUP, idle_io) < 0)
@@ -832,8 +991,20 @@ static bool park(struct pool *p, struct pool_conn *pc)
 
 void pool_put(struct pool *p, struct pool_conn *pc, bool keep)
 {
+	struct proc *pr = slot_of(pc);
+
 	untaken(p, pc);
 	loop_del(&pc->io);
+	if (pr && pc->gen == p->gen && p->max_requests && pr->served >= p->max_requests &&
+	    pr->pid > 0 && !pr->retiring) {
+		/* its request is over and it holds no other: replaced, idle */
+		conn_close(p, pc);
+		pr->retiring = true;
+		kill(pr->pid, SIGTERM);
+		if (p->qhead)
+			drain_queue(p);
+		return;
+	}
 	if (!keep || !park(p, pc))
 		conn_close(p, pc);
 	if (p->qhead)
@@ -857,7 +1028,7 @@ int pool_status_json(const struct pool *p, struct buf *out)
 	int procs = 0, alive = 0;
 
 	if (p->gen && p->gen->procs) {
-		procs = p->gen->nprocs;
+		procs = gen_on(p->gen);
 		alive = gen_alive(p->gen);
 	}
 	/* names and addresses are ours (pool names, configured addresses) */
@@ -903,13 +1074,59 @@ void pool_log_status(const struct pool *p)
 			k += (size_t)snprintf(down + k, sizeof(down) - k, "%s%s", k ? "," : "",
 					      p->addrs[i].label);
 	if (p->gen && p->gen->procs) {
-		procs = p->gen->nprocs;
+		procs = gen_on(p->gen);
 		alive = gen_alive(p->gen);
 	}
 	log_info("status pool %s: processes %d/%d, busy %u, idle %d, queued %d, served %llu, "
 		 "connections opened %llu, reused %llu, restarts %u, addresses down %s",
 		 p->name, alive, procs, p->busy, p->nidle, p->qlen, p->served, p->opened,
 		 p->reused_count, p->restarts, k ? down : "none");
+}
+
+/* --proc-idle: once a second while the pool is over --procs MIN, the
+ * process idle the longest past it (its parked connection closed first)
+ * is stopped; a busy one never is. */
+static void idle_tick(struct loop_timer *t)
+{
+	struct pool *p = (struct pool *)((char *)t - offsetof(struct pool, idle_timer));
+	struct pool_gen *g = p->gen;
+	uint64_t now = loop_now();
+	int on = 0, victim = -1;
+
+	if (g == NULL || !p->per_proc || p->closed)
+		return;
+	for (int i = 0; i < g->nprocs; i++) {
+		struct proc *pr = &g->procs[i];
+		if (!pr->on || pr->stopping)
+			continue;
+		on++;
+		if (pr->busy || pr->retiring || pr->pid <= 0 || now - pr->idle_since < p->proc_idle)
+			continue;
+		if (victim < 0 || pr->idle_since < g->procs[victim].idle_since)
+			victim = i;
+	}
+	if (on > p->procs_min && victim >= 0) {
+		struct proc *pr = &g->procs[victim];
+		for (struct pool_conn *pc = p->idle; pc; pc = pc->next)
+			if (pc->gen == g && pc->slot == victim) {
+				idle_unlink(p, pc);
+				conn_close(p, pc);
+				break;
+			}
+		pr->stopping = true;
+		kill(pr->pid, SIGTERM);
+		log_info("pool %s: process %d idle for --proc-idle; stopping it (%d left)", p->name,
+			 (int)pr->pid, on - 1);
+		on--;
+	}
+	if (on > p->procs_min)
+		loop_timer_set(&p->idle_timer, 1000, idle_tick);
+}
+
+static void arm_idle(struct pool *p)
+{
+	if (!p->idle_timer.armed)
+		loop_timer_set(&p->idle_timer, 1000, idle_tick);
 }
 
 static void pool_tick(struct loop_timer *t)
@@ -920,6 +1137,8 @@ static void pool_tick(struct loop_timer *t)
 
 	for (int i = 0; p->gen && i < p->gen->nprocs; i++) {
 		struct proc *pr = &p->gen->procs[i];
+		if (!pr->on)
+			continue;
 		if (pr->pid == 0 && pr->restart_at <= now)
 			start_proc(p, p->gen, pr);
 		if (pr->pid == 0)
@@ -956,18 +1175,27 @@ static bool reap_retired(struct pool *p, pid_t pid)
 /* No process is left to accept what waits in g's backlog: take those
  * connections and close them, so that their requests end now (502) instead
  * of waiting for a restart that may never come. */
-static void flush_backlog(struct pool *p, struct pool_gen *g)
+static int drain_backlog(int fd)
 {
-	struct pollfd pf = {g->listen_fd, POLLIN, 0};
+	struct pollfd pf = {fd, POLLIN, 0};
 	int n = 0;
 
-	while (g->listen_fd >= 0 && poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN)) {
-		int fd = accept4(g->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
+	while (fd >= 0 && poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN)) {
+		int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
 			break;
-		close(fd);
+		close(c);
 		n++;
 	}
+	return n;
+}
+
+static void flush_backlog(struct pool *p, struct pool_gen *g)
+{
+	int n = drain_backlog(g->listen_fd);
+
+	for (int i = 0; i < g->nprocs; i++)
+		n += drain_backlog(g->procs[i].listen_fd);
 	if (n)
 		log_warn("pool %s: every backend process is gone; %d waiting connections closed",
 			 p->name, n);
@@ -983,6 +1211,27 @@ bool pool_reap(struct pool *p, pid_t pid, int status)
 			continue;
 		uint64_t now = loop_now(), lived = now - pr->started;
 		pr->pid = 0;
+		pr->busy = false;
+		if (pr->stopping) { /* --proc-idle */
+			pr->stopping = pr->on = false;
+			log_info("pool %s: process %d stopped after --proc-idle", p->name, (int)pid);
+			return true;
+		}
+		if (pr->retiring) { /* --max-requests: its replacement at once */
+			unsigned long n = pr->served;
+			pr->retiring = false;
+			pr->served = 0;
+			pr->crashes = 0;
+			if (start_proc(p, p->gen, pr) == 0)
+				log_info("pool %s: process %d replaced by %d after %lu requests "
+					 "(--max-requests)", p->name, (int)pid, (int)pr->pid, n);
+			else
+				arm(p);
+			p->restarts++;
+			if (p->qhead)
+				drain_queue(p);
+			return true;
+		}
 		pr->crashes = lived < SHORT_LIFE_MS ? pr->crashes + 1 : 0;
 		uint64_t delay = 0;
 		if (pr->crashes > 0) {
@@ -1053,6 +1302,7 @@ void pool_stop(struct pool *p)
 		unlink(link);
 	}
 	loop_timer_cancel(&p->timer);
+	loop_timer_cancel(&p->idle_timer);
 	for (int i = 0; i < p->naddrs; i++)
 		free(p->addrs[i].label);
 	p->naddrs = 0;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include "buf.h"
 #include "loop.h"
@@ -34,6 +35,7 @@ struct pool_conn {
 	void *owner;                   /* its user while busy */
 	struct pool_gen *gen;          /* spawned: the generation connected to */
 	int addr;                      /* external: index into the pool's addresses */
+	int slot;                      /* per-process mode: the process's slot, or -1 */
 	unsigned requests;             /* requests begun on it */
 	bool reused;                   /* it served a request before this one */
 	bool connecting;               /* connect(2) in progress */
@@ -53,10 +55,24 @@ struct pool_addr {
 	uint64_t down_until;           /* loop_now() ms; 0: up */
 };
 
+/* A process slot. With a socket per process (one h2cgi process, no
+ * --workers) h2cgi knows which process holds which connection: it sends a
+ * request only to a process with none, replaces one after --max-requests
+ * and stops one idle for --proc-idle, never one that is busy. */
 struct proc {
 	pid_t pid;          /* 0 when not running */
 	unsigned crashes;   /* consecutive short lives, for backoff */
 	unsigned long long started, restart_at; /* loop_now() ms */
+	bool on;            /* the slot is in use (a process runs or restarts) */
+	bool retiring;      /* --max-requests: replaced once it exits */
+	bool stopping;      /* --proc-idle: not restarted once it exits */
+	bool busy;          /* a request runs on its connection */
+	unsigned conns;     /* connections to it (busy or parked) */
+	unsigned long served; /* requests sent to this process */
+	uint64_t idle_since;
+	int listen_fd;      /* its own socket (per-process mode), or -1 */
+	char *sock_path;
+	struct sockaddr_un sa;
 };
 
 /* One set of spawned backends on one socket. SIGHUP starts a new
@@ -106,6 +122,10 @@ struct pool {
 	unsigned fresh;               /* new connections without a first byte yet */
 	unsigned held;                /* connections a backend process holds */
 	char last_err[160];           /* why the last address went down */
+	bool per_proc;                /* a socket per process (see struct proc) */
+	int procs_min, procs_max;     /* per-process mode: --procs MIN:MAX */
+	unsigned long max_requests;   /* --max-requests (0: none) */
+	unsigned proc_idle;           /* --proc-idle, ms */
 	int cap;                      /* connections at most (0: none); a spawned
 				       * pool's size, as each process serves the
 				       * one connection it holds */
@@ -114,6 +134,7 @@ struct pool {
 	unsigned long long served, opened, reused_count;
 	unsigned restarts;
 	struct loop_timer timer;      /* retries the queue, respawns */
+	struct loop_timer idle_timer; /* --proc-idle: stops processes past MIN */
 	bool closed;                  /* retired by a reload: no new connections */
 	bool draining;                /* drain_queue() runs: no re-entry */
 	bool drain_again;             /* a release came meanwhile */
@@ -124,10 +145,12 @@ struct pool {
 int pool_external(struct pool *p, const char *name, const char *const *addrs, size_t n, char *err,
 		  size_t errlen);
 
-/* Creates a private listening unix socket in dir and starts nprocs copies
- * of cmd (run by /bin/sh -c) with it as fd 0; returns 0 or -1 with err. */
-int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, const char *dir,
-	       char *err, size_t errlen);
+/* Starts nprocs copies of cmd (run by /bin/sh -c), each with a private
+ * listening unix socket in dir as fd 0: one socket for all (max 0: with
+ * --workers, every worker connects to it), or one per process, growing up
+ * to max processes while requests wait. Returns 0 or -1 with err. */
+int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, int max,
+	       const char *dir, char *err, size_t errlen);
 
 /* A connection for one request: a parked one when there is one (reused),
  * else a new non-blocking one. Returns 0 (ready), 1 (connect in

@@ -77,6 +77,7 @@ int site_build(struct site *s, const struct config *c, char *err, size_t errlen)
 		sr->conf = r;
 		sr->kind = r->kind;
 		sr->procs = r->procs ? r->procs : c->procs;
+		sr->procs_max = r->procs ? r->procs_max : c->procs_max;
 		if (c->legacy)
 			snprintf(sr->name, sizeof(sr->name), "%s", r->kind == BACKEND_CGI ? "cgi" : "app");
 		else
@@ -127,7 +128,7 @@ fail:
 
 bool site_same_backend(const struct site_route *a, const struct site_route *b)
 {
-	if (a->kind != b->kind || a->procs != b->procs || !a->conf || !b->conf ||
+	if (a->kind != b->kind || a->procs != b->procs || a->procs_max != b->procs_max || !a->conf || !b->conf ||
 	    strcmp(a->conf->backend, b->conf->backend) != 0 || a->conf->naddrs != b->conf->naddrs)
 		return false;
 	for (size_t i = 0; i < a->conf->naddrs; i++)

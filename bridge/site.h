@@ -21,6 +21,7 @@ struct site_route {
 	char **env;        /* "NAME=VALUE": --env, and --pass-env as found at start */
 	size_t nenv;
 	int procs;
+	int procs_max;     /* --procs MIN:MAX */
 };
 
 struct site {

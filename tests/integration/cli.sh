@@ -8,7 +8,12 @@ like "$(cat "$WORK/e")" "usage: h2cgi" "unknown option: usage message"
 is "$rc" "64" "nothing to serve: exit 64"
 like "$(cat "$WORK/e")" "nothing to serve" "nothing to serve: says so"
 "$BIN" --procs zero --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
-is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --procs 'zero': expected 1..1024" "bad number: exit 64, names the option"
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --procs 'zero': expected N or MIN:MAX, 1..1024" "bad number: exit 64, names the option"
+"$BIN" --procs 5:2 --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --procs '5:2': MAX under MIN" "--procs MAX under MIN: refused"
+"$BIN" --procs 2:4 --workers 2 --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
+like "$rc:$(cat "$WORK/e")" "^64:.*--procs MIN:MAX and --max-requests need one process \(no --workers\)" \
+    "an elastic pool with --workers: refused, with the reason"
 # ports are range-checked, never wrapped to another port
 for bad in 127.0.0.1:99999 :65536 127.0.0.1:-1 127.0.0.1:8x 127.0.0.1: 127.0.0.1; do
     "$BIN" --listen "$bad" --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?

@@ -58,7 +58,7 @@ printf 'route /new/\n    static %s\nprocs many\n' "$G" >> "$WORK/h2cgi.conf"
 kill -HUP "$PID"
 i=0
 while ! grep -q "not loaded" "$ERRLOG" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-like "$(cat "$ERRLOG")" "SIGHUP: $WORK/h2cgi\.conf:[0-9]+: invalid procs 'many': expected 1\.\.1024" "SIGHUP, broken file: the problem logged with its line"
+like "$(cat "$ERRLOG")" "SIGHUP: $WORK/h2cgi\.conf:[0-9]+: invalid procs 'many': expected N or MIN:MAX, 1\.\.1024" "SIGHUP, broken file: the problem logged with its line"
 like "$(cat "$ERRLOG")" "SIGHUP: $WORK/h2cgi\.conf not loaded; keeping the running configuration" "and the running configuration kept"
 is "$($CURL -o /dev/null -w '%{http_code}' "$URL/new/gitweb.css")" "200" "(the old / route still serves /new/ through its fallback)"
 is "$($CURL "$URL/cgi-bin/hello.cgi")" "Hello, world" "the old routes still serve"
@@ -115,7 +115,7 @@ EOF
 out=$("$BIN" --config "$WORK/bad.conf" --check 2>&1); rc=$?
 is "$rc" "1" "--check on a broken file: exit 1"
 like "$out" "bad\.conf:3: unknown option 'bogus'" "--check: line 3, unknown option"
-like "$out" "bad\.conf:6: invalid procs 'zero': expected 1\.\.1024" "--check: line 6, a bad number"
+like "$out" "bad\.conf:6: invalid procs 'zero': expected N or MIN:MAX, 1\.\.1024" "--check: line 6, a bad number"
 like "$out" "bad\.conf:8: cgi-dir takes one value" "--check: line 8, too many values"
 like "$out" "bad\.conf:11: unterminated double quote" "--check: line 11, a quote"
 like "$out" "bad\.conf:7: route \*\.php has no backend" "--check: line 7, a route without a backend"

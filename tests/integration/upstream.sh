@@ -125,6 +125,35 @@ like "$hdr" "retry-after: [0-9]" "with Retry-After"
 ok "$([ $(((t1 - t0) / 1000000)) -lt 1000 ]; echo $?)" "in under a second ($(((t1 - t0) / 1000000)) ms)"
 stop_h2cgi
 
+# an elastic pool grows while requests wait and shrinks after --proc-idle
+start_h2cgi --spawn "$COUNTER" --procs 2:6 --proc-idle 1
+out=$(h2load -n 40 -c 20 -m 1 "$URL/x?300" 2>&1)
+like "$out" "40 succeeded, 0 failed" "20 concurrent slow requests to --procs 2:6"
+like "$(cat "$ERRLOG")" "pool app: requests wait; started process [0-9]* \(6 running\)" "the pool grew to 6"
+i=0
+while ! status_line app | grep -q "processes 2/2," && [ $i -lt 20 ]; do sleep 0.5; i=$((i + 1)); done
+like "$(status_line app)" "processes 2/2," "back to 2 after --proc-idle"
+like "$(cat "$ERRLOG")" "idle for --proc-idle; stopping it \(2 left\)" "logged"
+out=$(h2load -n 100 -c 4 -m 1 "$URL/x" 2>&1)
+like "$out" "100 succeeded, 0 failed" "and it serves on"
+stop_h2cgi
+
+# --max-requests: each process is replaced after 10 requests, none lost
+start_h2cgi --spawn "$COUNTER" --procs 2 --max-requests 10
+out=$(h2load -n 200 -c 4 -m 2 "$URL/x" 2>&1)
+like "$out" "200 succeeded, 0 failed" "--max-requests 10 with 200 requests: 0 failures"
+n=$(grep -c "after 10 requests (--max-requests)" "$ERRLOG")
+ok "$([ "$n" -ge 18 ]; echo $?)" "processes rotated ($n replaced)"
+max=0
+for i in $(seq 25); do
+    k=$($CURL "$URL/x" | sed -n 's/.*request \([0-9]*\)/\1/p')
+    [ "${k:-99}" -gt "$max" ] && max=${k:-99}
+done
+is "$max" "10" "no process served more than 10"
+! grep -q "exited with status\|killed by signal" "$ERRLOG"
+ok $? "replacements are not logged as crashes"
+stop_h2cgi
+
 # a hung backend: 504 after --backend-timeout; the backend sees the abort
 start_backend "unix:$WORK/h.sock" h hang
 start_h2cgi --fastcgi "unix:$WORK/h.sock" --backend-timeout 1
