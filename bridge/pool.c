@@ -629,6 +629,9 @@ static void addr_down(struct pool *p, int ai, int err)
 {
 	struct pool_addr *a = &p->addrs[ai];
 	unsigned shift = a->failures < 5 ? a->failures : 5;
+
+	if (a->down_until > loop_now())
+		return; /* other connections' failures from the same outage */
 	uint64_t ms = 1000ULL << shift;
 
 	if (ms > 30000)
