@@ -305,6 +305,7 @@ static int flush(struct upstream *u)
 			if (n > 0) {
 				buf_consume(&u->out, (size_t)n);
 				u->out_written += (size_t)n;
+				u->since = loop_now(); /* taking the body is not silence */
 				continue;
 			}
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
