@@ -95,6 +95,43 @@ size_t fcgi_nv_decode(const uint8_t *buf, size_t len, const uint8_t **name, size
 	return a + b + nl + vl;
 }
 
+/* A value of 1 to 9 digits, else 0. */
+static unsigned small_number(const uint8_t *v, size_t n)
+{
+	unsigned x = 0;
+
+	if (n == 0 || n > 9)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+		x = x * 10 + (unsigned)(v[i] - '0');
+	}
+	return x;
+}
+
+int fcgi_values_parse(const uint8_t *content, size_t len, struct fcgi_values *v)
+{
+	v->max_conns = v->max_reqs = 0;
+	v->mpxs_conns = -1;
+	while (len > 0) {
+		const uint8_t *name, *value;
+		size_t nl, vl, used = fcgi_nv_decode(content, len, &name, &nl, &value, &vl);
+		if (used == 0)
+			return -1;
+		if (nl == 14 && memcmp(name, "FCGI_MAX_CONNS", 14) == 0)
+			v->max_conns = small_number(value, vl);
+		else if (nl == 13 && memcmp(name, "FCGI_MAX_REQS", 13) == 0)
+			v->max_reqs = small_number(value, vl);
+		else if (nl == 15 && memcmp(name, "FCGI_MPXS_CONNS", 15) == 0 && vl == 1 &&
+			 (value[0] == '0' || value[0] == '1'))
+			v->mpxs_conns = value[0] - '0';
+		content += used;
+		len -= used;
+	}
+	return 0;
+}
+
 void fcgi_decoder_init(struct fcgi_decoder *d)
 {
 	memset(d, 0, sizeof(*d));

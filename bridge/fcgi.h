@@ -52,6 +52,17 @@ size_t fcgi_nv_encode(uint8_t *out, const char *name, size_t name_len, const cha
 size_t fcgi_nv_decode(const uint8_t *buf, size_t len, const uint8_t **name, size_t *name_len,
 		      const uint8_t **value, size_t *value_len);
 
+/* What FCGI_GET_VALUES_RESULT said (FastCGI 1.0 §4.1); 0: not said. */
+struct fcgi_values {
+	unsigned max_conns, max_reqs;
+	int mpxs_conns; /* -1: not said */
+};
+
+/* Reads the name-value pairs of a GET_VALUES_RESULT record's content into
+ * v: numbers of at most 9 digits; other names and malformed values are
+ * ignored. Returns 0, or -1 when the pairs themselves are malformed. */
+int fcgi_values_parse(const uint8_t *content, size_t len, struct fcgi_values *v);
+
 enum fcgi_event_kind {
 	FCGI_EV_NONE = 0,   /* nothing complete yet (or data capped at 0) */
 	FCGI_EV_DATA,       /* a slice of a record's content (STDOUT/STDERR/...) */

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fcgi.h"
 #include "log.h"
 #include <sys/epoll.h>
 
@@ -105,6 +106,7 @@ int pool_external(struct pool *p, const char *name, const char *const *addrs, si
 		struct pool_addr *a = &p->addrs[i];
 		if (parse_addr(a, addrs[i], err, errlen) < 0)
 			return -1;
+		a->mpxs = -1;
 		if ((a->label = strdup(addrs[i])) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
@@ -598,6 +600,8 @@ static void conn_close(struct pool *p, struct pool_conn *pc)
 		let_go(p, pc);
 	loop_del(&pc->io);
 	close(pc->fd);
+	if (pc->addr >= 0 && p->addrs[pc->addr].conns > 0)
+		p->addrs[pc->addr].conns--;
 	gen_release(p, pc->gen);
 	loop_free_later(&pc->io); /* an event for it may wait in this batch */
 }
@@ -657,21 +661,143 @@ const char *pool_conn_label(const struct pool *p, const struct pool_conn *pc)
 
 /* The address a new connection goes to: the live one with the fewest
  * requests outstanding (an address whose backoff is over is live again,
- * and its next refusal doubles the backoff). -1: all are down. */
+ * and its next refusal doubles the backoff), never one holding as many
+ * connections as its FCGI_MAX_CONNS. -1: all are down; -2: the live ones
+ * are full (wait). */
 static int pick_addr(struct pool *p)
 {
 	uint64_t now = loop_now();
-	int best = -1;
+	int best = -1, full = 0;
 
 	for (int k = 0; k < p->naddrs; k++) {
 		int i = (int)((p->opened + (unsigned long long)k) % (unsigned long long)p->naddrs);
 		const struct pool_addr *a = &p->addrs[i];
 		if (a->down_until > now)
 			continue;
+		/* one connection until the answer (or a second without one) */
+		if ((a->max_conns && a->conns >= a->max_conns) || (a->probe && a->conns >= 1)) {
+			full++;
+			continue;
+		}
 		if (best < 0 || a->outstanding < p->addrs[best].outstanding)
 			best = i;
 	}
-	return best;
+	return best < 0 && full ? -2 : best;
+}
+
+/* FCGI_GET_VALUES (FastCGI 1.0 §4.1), asked once per address on a
+ * connection of its own at first contact, so that h2cgi never opens more
+ * connections than the server says it takes. Requests do not wait for the
+ * answer; a server that does not answer (libfcgi ignores a lone
+ * GET_VALUES) within a second is taken as saying nothing. */
+struct pool_probe {
+	struct loop_io io; /* first: freed through loop_free_later */
+	struct loop_timer timer;
+	struct pool *pool;
+	int ai;
+	bool sent;
+	uint8_t buf[1024];
+	size_t len;
+};
+
+static void probe_end(struct pool_probe *pr)
+{
+	struct pool_addr *a = &pr->pool->addrs[pr->ai];
+
+	loop_timer_cancel(&pr->timer);
+	if (pr->io.fd >= 0) {
+		int fd = pr->io.fd;
+		loop_del(&pr->io);
+		close(fd);
+	}
+	a->probe = NULL;
+	a->probed = true;
+	loop_free_later(&pr->io);
+}
+
+/* The question is settled: requests that waited for it may go. */
+static void probe_done(struct pool_probe *pr)
+{
+	struct pool *p = pr->pool;
+
+	probe_end(pr);
+	if (p->qhead)
+		drain_queue(p);
+}
+
+static void probe_timeout(struct loop_timer *t)
+{
+	probe_done((struct pool_probe *)((char *)t - offsetof(struct pool_probe, timer)));
+}
+
+static void probe_io(struct loop_io *io, uint32_t events)
+{
+	struct pool_probe *pr = (struct pool_probe *)io;
+	struct pool *p = pr->pool;
+	struct pool_addr *a = &p->addrs[pr->ai];
+
+	if (!pr->sent && (events & EPOLLOUT)) {
+		uint8_t q[8 + 48];
+		size_t n = 8;
+		n += fcgi_nv_encode(q + n, "FCGI_MAX_CONNS", 14, "", 0);
+		n += fcgi_nv_encode(q + n, "FCGI_MAX_REQS", 13, "", 0);
+		n += fcgi_nv_encode(q + n, "FCGI_MPXS_CONNS", 15, "", 0);
+		fcgi_header(q, FCGI_GET_VALUES, 0, n - 8, 0);
+		if (send(io->fd, q, n, MSG_NOSIGNAL) != (ssize_t)n) {
+			probe_done(pr);
+			return;
+		}
+		pr->sent = true;
+		loop_mod(io, EPOLLIN);
+		return;
+	}
+	ssize_t r = read(io->fd, pr->buf + pr->len, sizeof(pr->buf) - pr->len);
+	if (r <= 0) {
+		if (r < 0 && errno == EAGAIN)
+			return;
+		probe_done(pr);
+		return;
+	}
+	pr->len += (size_t)r;
+	if (pr->len < FCGI_HEADER_LEN)
+		return;
+	size_t clen = (size_t)pr->buf[4] << 8 | pr->buf[5];
+	if (pr->buf[1] != FCGI_GET_VALUES_RESULT || FCGI_HEADER_LEN + clen > sizeof(pr->buf)) {
+		probe_done(pr); /* not an answer to the question */
+		return;
+	}
+	if (pr->len < FCGI_HEADER_LEN + clen)
+		return;
+	struct fcgi_values v;
+	if (fcgi_values_parse(pr->buf + FCGI_HEADER_LEN, clen, &v) == 0) {
+		a->max_conns = v.max_conns;
+		a->mpxs = v.mpxs_conns;
+		log_info("pool %s: backend %s says FCGI_MAX_CONNS %s%u, FCGI_MPXS_CONNS %d", p->name,
+			 a->label, v.max_conns ? "" : "(none) ", v.max_conns, v.mpxs_conns);
+	}
+	probe_done(pr);
+}
+
+static void probe_start(struct pool *p, int ai)
+{
+	struct pool_addr *a = &p->addrs[ai];
+	struct pool_probe *pr = calloc(1, sizeof(*pr));
+
+	a->probed = true; /* once, whatever happens */
+	if (pr == NULL)
+		return;
+	pr->pool = p;
+	pr->ai = ai;
+	int fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || (connect(fd, (struct sockaddr *)&a->sa, a->len) < 0 && errno != EINPROGRESS) ||
+	    loop_add(&pr->io, fd, EPOLLOUT, probe_io) < 0) {
+		if (fd >= 0)
+			close(fd);
+		free(pr);
+		return;
+	}
+	a->probe = pr;
+	loop_timer_set(&pr->timer, 1000, probe_timeout);
 }
 
 static void taken(struct pool *p, struct pool_conn *pc)
@@ -727,7 +853,7 @@ static int pick_slot(struct pool *p)
 	return waiting;
 }
 
-int pool_get(struct pool *p, struct pool_conn **out)
+int pool_get(struct pool *p, struct pool_conn **out, bool fresh)
 {
 	*out = NULL;
 	if (p->closed) {
@@ -736,7 +862,7 @@ int pool_get(struct pool *p, struct pool_conn **out)
 	}
 	/* a parked connection first: a libfcgi or php-fpm process serves only
 	 * the connection it holds, so it waits for this one alone */
-	while (p->idle) {
+	while (p->idle && !fresh) {
 		struct pool_conn *pc = p->idle;
 		p->idle = pc->next;
 		p->nidle--;
@@ -775,9 +901,11 @@ int pool_get(struct pool *p, struct pool_conn **out)
 	}
 	if (p->naddrs > 0) {
 		if ((ai = pick_addr(p)) < 0) {
-			errno = EHOSTDOWN;
+			errno = ai == -2 ? EAGAIN : EHOSTDOWN;
 			return -1;
 		}
+		if (!p->addrs[ai].probed)
+			probe_start(p, ai);
 		sa = (const struct sockaddr *)&p->addrs[ai].sa;
 		salen = p->addrs[ai].len;
 	}
@@ -802,9 +930,9 @@ int pool_get(struct pool *p, struct pool_conn **out)
 			if (ai >= 0 && e != EAGAIN) {
 				/* refused at once: mark it and let the caller try again */
 				addr_down(p, ai, e);
-				if (pick_addr(p) >= 0) {
+				if (pick_addr(p) != -1) {
 					errno = 0;
-					return pool_get(p, out);
+					return pool_get(p, out, fresh);
 				}
 				errno = EHOSTDOWN;
 				return -1;
@@ -820,6 +948,8 @@ int pool_get(struct pool *p, struct pool_conn **out)
 		pc->gen->active++;
 	if (slot >= 0)
 		p->gen->procs[slot].conns++;
+	if (ai >= 0)
+		p->addrs[ai].conns++;
 	p->opened++;
 	p->fresh++;
 	p->held++;
@@ -964,7 +1094,7 @@ bool pool_failed(struct pool *p, struct pool_conn *pc, int err)
 	conn_close(p, pc);
 	if (ai >= 0) {
 		addr_down(p, ai, err);
-		return pick_addr(p) >= 0;
+		return pick_addr(p) != -1;
 	}
 	if (p->qhead)
 		drain_queue(p);
@@ -976,12 +1106,14 @@ bool pool_failed(struct pool *p, struct pool_conn *pc, int err)
  * backend's accept queue, behind a process that would wait on this
  * parked connection instead of accepting it (the stall nginx shows with
  * keepalive in front of a small libfcgi pool). A pool with a cap never has
- * more connections than processes, so it has no such wait. */
+ * more connections than processes, so it has no such wait, nor has a
+ * server that said how many it takes (FCGI_MAX_CONNS). */
 static bool park(struct pool *p, struct pool_conn *pc)
 {
 	if (p->idle_max <= 0 || p->nidle >= p->idle_max || p->closed ||
 	    (pc->gen != NULL && pc->gen != p->gen) ||
-	    (p->cap == 0 && !p->per_proc && p->fresh > 0))
+	    (p->cap == 0 && !p->per_proc && p->fresh > 0 &&
+	     !(pc->addr >= 0 && p->addrs[pc->addr].max_conns)))
 		return false;
 	pc->idle_since = loop_now();
 	if (loop_add(&pc->io, pc->fd, EPOLLIN | EPOLLRDHUP, idle_io) < 0)
@@ -1288,6 +1420,9 @@ static void gen_kill(struct pool_gen *g)
 void pool_stop(struct pool *p)
 {
 	idle_drop(p);
+	for (int i = 0; i < p->naddrs; i++)
+		if (p->addrs[i].probe)
+			probe_end(p->addrs[i].probe);
 	while (p->retired) {
 		struct pool_gen *g = p->retired;
 		p->retired = g->next;

@@ -45,6 +45,8 @@ struct pool_conn {
 	struct pool_conn *next;        /* the idle list */
 };
 
+struct pool_probe;
+
 /* An external server's address. */
 struct pool_addr {
 	struct sockaddr_storage sa;
@@ -53,6 +55,11 @@ struct pool_addr {
 	unsigned outstanding;          /* connections busy with a request */
 	unsigned failures;             /* refusals in a row (backoff) */
 	uint64_t down_until;           /* loop_now() ms; 0: up */
+	unsigned conns;                /* connections open to it (busy or parked) */
+	unsigned max_conns;            /* FCGI_MAX_CONNS it said (0: not said) */
+	int mpxs;                      /* FCGI_MPXS_CONNS it said (-1: not said) */
+	bool probed;                   /* FCGI_GET_VALUES asked, answered or not */
+	struct pool_probe *probe;      /* that question, while it is out */
 };
 
 /* A process slot. With a socket per process (one h2cgi process, no
@@ -152,13 +159,13 @@ int pool_external(struct pool *p, const char *name, const char *const *addrs, si
 int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, int max,
 	       const char *dir, char *err, size_t errlen);
 
-/* A connection for one request: a parked one when there is one (reused),
- * else a new non-blocking one. Returns 0 (ready), 1 (connect in
+/* A connection for one request: a parked one when there is one (reused)
+ * and fresh is false, else a new non-blocking one. Returns 0 (ready), 1 (connect in
  * progress), or -1 with errno EAGAIN (every backend busy: wait),
  * EHOSTDOWN (every process of a spawned pool, or every address, is down:
  * 503 with pool_retry_after()), or another errno (connect failed).
  * The connection's io is not watched: the caller loop_add()s it. */
-int pool_get(struct pool *p, struct pool_conn **pc);
+int pool_get(struct pool *p, struct pool_conn **pc, bool fresh);
 
 /* The request on pc ended; keep: the backend keeps the connection open and
  * it is clean (whole records read, whole request written), so it may be

@@ -414,7 +414,8 @@ static void up_io(struct loop_io *io, uint32_t events)
 static int up_connect(struct upstream *u)
 {
 	struct pool_conn *pc;
-	int rc = pool_get(u->pool, &pc);
+	/* a retry takes a new connection: another parked one may be closed too */
+	int rc = pool_get(u->pool, &pc, u->retried);
 
 	if (rc < 0) {
 		if (errno == EAGAIN)

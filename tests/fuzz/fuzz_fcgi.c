@@ -15,6 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	struct fcgi_values v;
+	if (fcgi_values_parse(data, size, &v) == 0 &&
+	    (v.max_conns > 999999999 || v.max_reqs > 999999999 || v.mpxs_conns < -1 || v.mpxs_conns > 1))
+		__builtin_trap();
 	size_t step = (size_t)data[0] + 1, cap = (size_t)(data[0] & 0x3f);
 	fcgi_decoder_init(&d);
 	while (pos < size) {

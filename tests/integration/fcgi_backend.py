@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A FastCGI responder for the tests, written from FastCGI 1.0: it answers
 every request with "backend NAME" and appends what happened to LOG:
-"conn" per accepted connection, "abort" when it reads FCGI_ABORT_REQUEST,
+"conn" per accepted connection (and "open N", how many are open then), "abort" when it reads FCGI_ABORT_REQUEST,
 "closed" when h2cgi closes a connection in the middle of a request.
 
 usage: fcgi_backend.py ADDR NAME LOG MODE
@@ -9,7 +9,8 @@ usage: fcgi_backend.py ADDR NAME LOG MODE
   MODE  keep:  honours FCGI_KEEP_CONN
         close: closes every connection after its request, kept or not
         hang:  reads the request and never answers
-        values: answers FCGI_GET_VALUES (MAX_CONNS 3, MAX_REQS 3, MPXS 0)
+        values: keep, and answers FCGI_GET_VALUES (MAX_CONNS 3, MAX_REQS 3,
+                MPXS 0); the other modes ignore it, as libfcgi does
 """
 import os
 import socket
@@ -48,8 +49,21 @@ def nv(name, value):
 
 
 class Handler(socketserver.StreamRequestHandler):
+    open_now = 0
+
     def handle(self):
+        with lock:
+            Handler.open_now += 1
+            n = Handler.open_now
         log("conn")
+        log("open %d" % n)
+        try:
+            self.serve()
+        finally:
+            with lock:
+                Handler.open_now -= 1
+
+    def serve(self):
         f = self.rfile
         while True:
             keep = False
@@ -61,7 +75,10 @@ class Handler(socketserver.StreamRequestHandler):
                         log("closed")
                     return
                 rtype, rid_, body = r
-                if rtype == 9:  # FCGI_GET_VALUES
+                if rtype == 9:  # FCGI_GET_VALUES: answered in values mode only, as libfcgi
+                    log("get_values")  # does not answer a lone one
+                    if MODE != "values":
+                        continue
                     out = nv(b"FCGI_MAX_CONNS", b"3") + nv(b"FCGI_MAX_REQS", b"3") + nv(b"FCGI_MPXS_CONNS", b"0")
                     self.wfile.write(record(10, 0, out))
                     self.wfile.flush()

@@ -128,6 +128,9 @@ done_testing() {
 
 CURL="curl -sk --http2 --max-time 30"
 
+# summary: h2load's result lines (what a failed "like" should show)
+summary() { grep -E "^(requests|status codes|finished in):" || echo "(no h2load summary)"; }
+
 # free_port: an unused loopback TCP port (for tools that cannot take port 0)
 free_port() {
     "$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

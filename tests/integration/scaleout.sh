@@ -146,7 +146,7 @@ haproxy -f "$WORK/http.cfg" -db 2>"$WORK/haproxy2.log" &
 HAPIDS=$!
 wait_port "$HP"
 sleep 0.5 # the first health checks
-out=$(h2load -n 200 -c 4 -m 4 "http://127.0.0.1:$HP/cgi-bin/hello.cgi" 2>&1)
+out=$(h2load -n 200 -c 4 -m 4 "http://127.0.0.1:$HP/cgi-bin/hello.cgi" 2>&1 | summary)
 like "$out" "200 succeeded, 0 failed" "HAProxy (HTTP, h2c to both): all answered"
 ok "$(kill -USR2 "$PID1" "$PID2"; sleep 0.3; a=$(grep -o 'served [0-9]*' "$ERR1" | tail -1 | cut -d' ' -f2); b=$(grep -o 'served [0-9]*' "$WORK2/error.log" | tail -1 | cut -d' ' -f2); [ "${a:-0}" -gt 20 ] && [ "${b:-0}" -gt 20 ]; echo $?)" \
     "requests spread over both h2cgi"
@@ -155,7 +155,7 @@ HL=$!
 sleep 1
 kill "$PID2"
 wait $HL
-like "$(cat "$WORK/h2load.out")" "2000 succeeded, 0 failed" "one h2cgi stopped with SIGTERM mid-run: no request lost"
+like "$(summary < "$WORK/h2load.out")" "2000 succeeded, 0 failed" "one h2cgi stopped with SIGTERM mid-run: no request lost"
 wait "$PID2" 2>/dev/null
 stop_haproxy
 PID=$PID1; ERRLOG=$ERR1

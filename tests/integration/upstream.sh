@@ -39,7 +39,7 @@ status_line() {
 # 1000 requests one after another on one HTTP/2 connection, to a spawned
 # libfcgi pool: the kept connections carry them all
 start_h2cgi --spawn "$COUNTER" --procs 2
-out=$(h2load -n 1000 -c 1 -m 1 "$URL/x" 2>&1)
+out=$(h2load -n 1000 -c 1 -m 1 "$URL/x" 2>&1 | summary)
 like "$out" "1000 succeeded, 0 failed" "1000 sequential requests to a spawned libfcgi pool"
 line=$(status_line app)
 like "$line" "served 1000," "SIGUSR2: the pool served 1000"
@@ -51,9 +51,9 @@ like "$($CURL "$URL/x")" "request [0-9][0-9][0-9]" "the kept connection's proces
 
 # a 2-process pool under h2load -c10 -m10: parked connections never make a
 # waiting request starve
-out=$(timeout 60 h2load -n 2000 -c 10 -m 10 "$URL/x" 2>&1)
+out=$(timeout 60 h2load -n 2000 -c 10 -m 10 "$URL/x" 2>&1 | summary)
 like "$out" "2000 succeeded, 0 failed" "2-process pool, h2load -c10 -m10: every request answered"
-out=$(timeout 60 h2load -n 200 -c 10 -m 10 "$URL/x?5" 2>&1)
+out=$(timeout 60 h2load -n 200 -c 10 -m 10 "$URL/x?5" 2>&1 | summary)
 like "$out" "200 succeeded, 0 failed" "and with 5 ms requests"
 stop_h2cgi
 
@@ -67,7 +67,7 @@ stop_h2cgi
 # every connection anyway
 start_backend "unix:$WORK/k.sock" k keep
 start_h2cgi --fastcgi "unix:$WORK/k.sock"
-out=$(h2load -n 300 -c 1 -m 1 "$URL/x" 2>&1)
+out=$(h2load -n 300 -c 1 -m 1 "$URL/x" 2>&1 | summary)
 like "$out" "300 succeeded, 0 failed" "300 requests to an external server"
 is "$(count request "$WORK/k.log")" "300" "it answered 300"
 ok "$([ "$(count conn "$WORK/k.log")" -le 2 ]; echo $?)" "on $(count conn "$WORK/k.log") connection(s)"
@@ -75,10 +75,22 @@ stop_h2cgi
 stop_backends
 start_backend "unix:$WORK/c.sock" c close
 start_h2cgi --fastcgi "unix:$WORK/c.sock"
-out=$(h2load -n 300 -c 2 -m 4 "$URL/x" 2>&1)
+out=$(h2load -n 300 -c 2 -m 4 "$URL/x" 2>&1 | summary)
 like "$out" "300 succeeded, 0 failed" "a backend that closes every kept connection still answers all"
 line=$(status_line app)
 like "$line" "served 300," "all 300 served"
+stop_h2cgi
+stop_backends
+
+# FCGI_GET_VALUES: a server that says it takes 3 connections gets no more
+start_backend "unix:$WORK/v.sock" v values
+start_h2cgi --fastcgi "unix:$WORK/v.sock"
+out=$(h2load -n 300 -c 10 -m 10 "$URL/x" 2>&1 | summary)
+like "$out" "300 succeeded, 0 failed" "300 requests, 100 at a time, to a server taking 3 connections"
+like "$(cat "$ERRLOG")" "backend unix:[^ ]*v.sock says FCGI_MAX_CONNS 3, FCGI_MPXS_CONNS 0" "FCGI_GET_VALUES asked and logged"
+is "$(count get_values "$WORK/v.log")" "1" "asked once"
+most=$(sed -n 's/^open //p' "$WORK/v.log" | sort -n | tail -1)
+ok "$([ "$most" -le 4 ]; echo $?)" "never more than 3 connections at once (+1 for the question): $most"
 stop_h2cgi
 stop_backends
 
@@ -89,7 +101,7 @@ if FPM=$(command -v php-fpm8.2 || ls /usr/sbin/php-fpm* 2>/dev/null | head -1) &
     echo '<?php echo "php ", getmypid(), "\n";' > "$S/p.php"
     start_php_fpm
     start_h2cgi --route '*.php' --fastcgi "unix:$WORK/php.sock" --docroot "$S" --route / --static "$S"
-    out=$(h2load -n 1000 -c 1 -m 1 "$URL/p.php" 2>&1)
+    out=$(h2load -n 1000 -c 1 -m 1 "$URL/p.php" 2>&1 | summary)
     like "$out" "1000 succeeded, 0 failed" "1000 sequential requests to php-fpm"
     line=$(status_line route1)
     opened=$(echo "$line" | sed -n 's/.*connections opened \([0-9]*\),.*/\1/p')
@@ -105,7 +117,7 @@ P1=$(free_port); P2=$(free_port)
 start_backend "$P1" one keep; B1=$BPID
 start_backend "$P2" two keep
 start_h2cgi --fastcgi "127.0.0.1:$P1" --fastcgi "127.0.0.1:$P2"
-out=$(h2load -n 200 -c 4 -m 4 "$URL/x" 2>&1)
+out=$(h2load -n 200 -c 4 -m 4 "$URL/x" 2>&1 | summary)
 like "$out" "200 succeeded, 0 failed" "two addresses"
 ok "$([ "$(count request "$WORK/one.log")" -gt 20 ] && [ "$(count request "$WORK/two.log")" -gt 20 ]; echo $?)" \
     "both serve ($(count request "$WORK/one.log") and $(count request "$WORK/two.log"))"
@@ -115,7 +127,7 @@ sleep 0.5
 kill "$B1"; wait "$B1" 2>/dev/null
 wait $HL
 hl=$?
-like "$(grep -v progress "$WORK/h2load.out"; echo "h2load exit $hl")" "3000 succeeded, 0 failed" \
+like "$(summary < "$WORK/h2load.out"; echo "h2load exit $hl")" "3000 succeeded, 0 failed" \
     "one address killed mid-run: no request lost"
 [ "$hl" = 0 ] || grep -v "marked down" "$ERRLOG" | tail -20 | sed 's/^/# h2cgi: /'
 like "$(cat "$ERRLOG")" "backend 127.0.0.1:$P1: Connection refused; marked down" "the dead address is marked down"
@@ -130,20 +142,20 @@ stop_h2cgi
 
 # an elastic pool grows while requests wait and shrinks after --proc-idle
 start_h2cgi --spawn "$COUNTER" --procs 2:6 --proc-idle 1
-out=$(h2load -n 40 -c 20 -m 1 "$URL/x?300" 2>&1)
+out=$(h2load -n 40 -c 20 -m 1 "$URL/x?300" 2>&1 | summary)
 like "$out" "40 succeeded, 0 failed" "20 concurrent slow requests to --procs 2:6"
 like "$(cat "$ERRLOG")" "pool app: requests wait; started process [0-9]* \(6 running\)" "the pool grew to 6"
 i=0
 while ! status_line app | grep -q "processes 2/2," && [ $i -lt 20 ]; do sleep 0.5; i=$((i + 1)); done
 like "$(status_line app)" "processes 2/2," "back to 2 after --proc-idle"
 like "$(cat "$ERRLOG")" "idle for --proc-idle; stopping it \(2 left\)" "logged"
-out=$(h2load -n 100 -c 4 -m 1 "$URL/x" 2>&1)
+out=$(h2load -n 100 -c 4 -m 1 "$URL/x" 2>&1 | summary)
 like "$out" "100 succeeded, 0 failed" "and it serves on"
 stop_h2cgi
 
 # --max-requests: each process is replaced after 10 requests, none lost
 start_h2cgi --spawn "$COUNTER" --procs 2 --max-requests 10
-out=$(h2load -n 200 -c 4 -m 2 "$URL/x" 2>&1)
+out=$(h2load -n 200 -c 4 -m 2 "$URL/x" 2>&1 | summary)
 like "$out" "200 succeeded, 0 failed" "--max-requests 10 with 200 requests: 0 failures"
 n=$(grep -c "after 10 requests (--max-requests)" "$ERRLOG")
 ok "$([ "$n" -ge 18 ]; echo $?)" "processes rotated ($n replaced)"

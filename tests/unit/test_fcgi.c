@@ -134,5 +134,18 @@ int main(void)
 	free(content);
 	free(buf);
 	free(out);
+	/* FCGI_GET_VALUES_RESULT */
+	struct fcgi_values v;
+	uint8_t vals[128];
+	size_t vn = 0;
+	vn += fcgi_nv_encode(vals + vn, "FCGI_MAX_CONNS", 14, "12", 2);
+	vn += fcgi_nv_encode(vals + vn, "FCGI_MPXS_CONNS", 15, "0", 1);
+	vn += fcgi_nv_encode(vals + vn, "FCGI_MAX_REQS", 13, "x7", 2);
+	vn += fcgi_nv_encode(vals + vn, "OTHER", 5, "1", 1);
+	ok(fcgi_values_parse(vals, vn, &v) == 0 && v.max_conns == 12 && v.mpxs_conns == 0 &&
+	   v.max_reqs == 0, "GET_VALUES_RESULT: 12 connections, no multiplexing, a bad number ignored");
+	ok(fcgi_values_parse(vals, 3, &v) == -1, "GET_VALUES_RESULT: a cut pair is malformed");
+	ok(fcgi_values_parse(vals, 0, &v) == 0 && v.max_conns == 0 && v.mpxs_conns == -1,
+	   "GET_VALUES_RESULT: empty says nothing");
 	return done_testing();
 }

@@ -210,6 +210,7 @@ int main(void)
 		return 1;
 	p.keep = true;
 	p.idle_max = 4;
+	p.addrs[0].probed = true; /* FCGI_GET_VALUES is upstream.sh's (values mode) */
 
 	/* 1: a whole exchange; the connection is parked afterwards */
 	reset_heard();
