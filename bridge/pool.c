@@ -904,8 +904,6 @@ int pool_get(struct pool *p, struct pool_conn **out, bool fresh)
 			errno = ai == -2 ? EAGAIN : EHOSTDOWN;
 			return -1;
 		}
-		if (!p->addrs[ai].probed)
-			probe_start(p, ai);
 		sa = (const struct sockaddr *)&p->addrs[ai].sa;
 		salen = p->addrs[ai].len;
 	}
@@ -948,8 +946,12 @@ int pool_get(struct pool *p, struct pool_conn **out, bool fresh)
 		pc->gen->active++;
 	if (slot >= 0)
 		p->gen->procs[slot].conns++;
-	if (ai >= 0)
+	if (ai >= 0) {
 		p->addrs[ai].conns++;
+		/* asked after this connection, which the server then accepts first */
+		if (!p->addrs[ai].probed)
+			probe_start(p, ai);
+	}
 	p->opened++;
 	p->fresh++;
 	p->held++;
