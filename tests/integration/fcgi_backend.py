@@ -111,11 +111,13 @@ class Handler(socketserver.StreamRequestHandler):
 
 class Unix(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
+    request_queue_size = 128  # socketserver's 5 drops bursts of new connections
 
 
 class TCP(socketserver.ThreadingMixIn, socketserver.TCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
 
 
 if ADDR.startswith("unix:"):

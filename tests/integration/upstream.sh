@@ -134,6 +134,7 @@ like "$(summary < "$WORK/h2load.out"; echo "h2load exit $hl")" "3000 succeeded, 
 # address with fewer requests, the dead one: refused, marked down, served by the other
 out=$(h2load -n 400 -c 10 -m 10 "$URL/x" 2>&1 | summary)
 like "$out" "400 succeeded, 0 failed" "100 at once after the kill: all answered"
+grep -E ": 50[0-9]: " "$ERRLOG" | sed 's/^[^#]*#[0-9]* //' | sort | uniq -c | sort -rn | head -3 | sed 's/^/# 5xx: /'
 like "$(cat "$ERRLOG")" "backend 127.0.0.1:$P1: [^;]*; marked down" "the dead address is marked down"
 stop_backends
 t0=$(date +%s%N)
