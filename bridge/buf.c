@@ -1,6 +1,7 @@
 /* buf.c - growable byte buffer. */
 #include "buf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,27 @@ int buf_append(struct buf *b, const void *p, size_t n)
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	return 0;
+}
+
+int buf_json_str(struct buf *b, const char *v)
+{
+	char esc[8];
+
+	if (buf_append(b, "\"", 1) < 0)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+			if (buf_append(b, p, 1) < 0)
+				return -1;
+			continue;
+		}
+		int n = *p == '"' ? snprintf(esc, sizeof(esc), "\\\"")
+			: *p == '\\' ? snprintf(esc, sizeof(esc), "\\\\")
+				     : snprintf(esc, sizeof(esc), "\\u%04x", *p);
+		if (buf_append(b, esc, (size_t)n) < 0)
+			return -1;
+	}
+	return buf_append(b, "\"", 1);
 }
 
 void buf_consume(struct buf *b, size_t n)

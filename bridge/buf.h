@@ -24,6 +24,11 @@ int buf_reserve(struct buf *b, size_t n);
 /* Appends n bytes; returns 0 or -1 when memory ran out. */
 int buf_append(struct buf *b, const void *p, size_t n);
 
+/* Appends v (NULL: "") as a JSON string: quotes, backslashes and control
+ * bytes escaped, bytes over 0x7f as \u00XX (a path need not be UTF-8).
+ * Returns 0 or -1 when memory ran out. */
+int buf_json_str(struct buf *b, const char *v);
+
 /* Marks n bytes as consumed; resets to empty when all are. */
 void buf_consume(struct buf *b, size_t n);
 

@@ -30,18 +30,28 @@ static void conn_close(struct pool *p, struct pool_conn *pc);
 static void drain_queue(struct pool *p);
 static void idle_drop(struct pool *p);
 
-static int unix_addr(struct pool *p, const char *path, char *err, size_t errlen)
+/* un = path; -1 with err when it does not fit. */
+static int sun_set(struct sockaddr_un *un, const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un *un = (struct sockaddr_un *)&p->addr;
-
 	if (strlen(path) >= sizeof(un->sun_path)) {
 		snprintf(err, errlen, "unix socket path too long: %s", path);
 		return -1;
 	}
-	memset(&p->addr, 0, sizeof(p->addr));
+	memset(un, 0, sizeof(*un));
 	un->sun_family = AF_UNIX;
 	strcpy(un->sun_path, path);
-	p->addrlen = sizeof(*un);
+	return 0;
+}
+
+static int unix_addr(struct pool *p, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un un;
+
+	if (sun_set(&un, path, err, errlen) < 0)
+		return -1;
+	memset(&p->addr, 0, sizeof(p->addr));
+	memcpy(&p->addr, &un, sizeof(un));
+	p->addrlen = sizeof(un);
 	return 0;
 }
 
@@ -58,15 +68,8 @@ static void pool_base(struct pool *p, const char *name)
 static int parse_addr(struct pool_addr *a, const char *addr, char *err, size_t errlen)
 {
 	if (strncmp(addr, "unix:", 5) == 0) {
-		struct sockaddr_un *un = (struct sockaddr_un *)&a->sa;
-		if (strlen(addr + 5) >= sizeof(un->sun_path)) {
-			snprintf(err, errlen, "unix socket path too long: %s", addr + 5);
-			return -1;
-		}
-		un->sun_family = AF_UNIX;
-		strcpy(un->sun_path, addr + 5);
-		a->len = sizeof(*un);
-		return 0;
+		a->len = sizeof(struct sockaddr_un);
+		return sun_set((struct sockaddr_un *)&a->sa, addr + 5, err, errlen);
 	}
 	char host[256];
 	const char *colon = strrchr(addr, ':');
@@ -164,13 +167,13 @@ static int slot_open(struct pool *p, struct pool_gen *g, int i, char *err, size_
 
 	if (pr->listen_fd >= 0)
 		return 0;
-	int n = snprintf(path, sizeof(path), "%s/%s.%d.%d.sock", p->dir, p->name, g->id, i);
-	if ((size_t)n >= sizeof(pr->sa.sun_path) || (pr->sock_path = strdup(path)) == NULL) {
-		snprintf(err, errlen, "pool socket %s: path too long", path);
+	snprintf(path, sizeof(path), "%s/%s.%d.%d.sock", p->dir, p->name, g->id, i);
+	if (sun_set(&pr->sa, path, err, errlen) < 0)
+		return -1;
+	if ((pr->sock_path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	pr->sa.sun_family = AF_UNIX;
-	strcpy(pr->sa.sun_path, path);
 	/* a backlog of 2: h2cgi connects to a process only when it holds none
 	 * of its connections */
 	pr->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1179,20 +1182,10 @@ int pool_status_json(const struct pool *p, struct buf *out)
 		return -1;
 	for (int i = 0; i < p->naddrs; i++) {
 		const struct pool_addr *a = &p->addrs[i];
-		n = snprintf(line, sizeof(line), "%s{\"address\":\"", i ? "," : "");
-		if (buf_append(out, line, (size_t)n) < 0)
+		n = snprintf(line, sizeof(line), "%s{\"address\":", i ? "," : "");
+		if (buf_append(out, line, (size_t)n) < 0 || buf_json_str(out, a->label) < 0)
 			return -1;
-		for (const char *c = a->label; *c; c++) { /* a path may hold anything */
-			char e[2] = {'\\', *c};
-			size_t k = 1;
-			if (*c == '"' || *c == '\\')
-				k = 2;
-			else if ((unsigned char)*c < 0x20)
-				e[1] = '?';
-			if (buf_append(out, e + 2 - k, k) < 0)
-				return -1;
-		}
-		n = snprintf(line, sizeof(line), "\",\"down\":%s,\"outstanding\":%u}",
+		n = snprintf(line, sizeof(line), ",\"down\":%s,\"outstanding\":%u}",
 			     a->down_until > loop_now() ? "true" : "false", a->outstanding);
 		if (buf_append(out, line, (size_t)n) < 0)
 			return -1;

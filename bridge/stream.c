@@ -1016,26 +1016,6 @@ bool stream_have_wakes(void)
 	return wake_list != NULL;
 }
 
-/* Appends v as a JSON string: quotes, backslashes and control bytes
- * escaped, bytes over 0x7f as \u00XX (a request path need not be UTF-8). */
-static void json_str(struct buf *b, const char *v)
-{
-	char esc[8];
-
-	buf_append(b, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
-			buf_append(b, p, 1);
-			continue;
-		}
-		int n = *p == '"' ? snprintf(esc, sizeof(esc), "\\\"")
-			: *p == '\\' ? snprintf(esc, sizeof(esc), "\\\\")
-				     : snprintf(esc, sizeof(esc), "\\u%04x", *p);
-		buf_append(b, esc, (size_t)n);
-	}
-	buf_append(b, "\"", 1);
-}
-
 /* Values in the combined format stay on one line and inside their quotes. */
 static void clf_str(char *out, size_t len, const char *v)
 {
@@ -1078,22 +1058,22 @@ static void access_line(struct stream *s, uint32_t code)
 		char num[160];
 		strftime(when, sizeof(when), "{\"time\":\"%Y-%m-%dT%H:%M:%SZ\",\"client\":", &tm);
 		buf_append(&b, when, strlen(when));
-		json_str(&b, s->conn->peer_addr);
+		buf_json_str(&b, s->conn->peer_addr);
 		buf_append(&b, num, (size_t)snprintf(num, sizeof(num), ",\"port\":%u,\"method\":",
 							s->conn->peer_port));
-		json_str(&b, method);
+		buf_json_str(&b, method);
 		buf_append(&b, ",\"authority\":", 13);
-		json_str(&b, hval(s, s->authority));
+		buf_json_str(&b, hval(s, s->authority));
 		buf_append(&b, ",\"path\":", 8);
-		json_str(&b, path);
+		buf_json_str(&b, path);
 		buf_append(&b, ",\"protocol\":", 12);
-		json_str(&b, s->proto);
+		buf_json_str(&b, s->proto);
 		buf_append(&b, num, (size_t)snprintf(num, sizeof(num),
 			   ",\"status\":%d,\"bytes_in\":%lld,\"bytes_out\":%llu,\"duration\":%.3f,\"route\":",
 			   s->status, s->body_seen, s->bytes_out, secs));
-		json_str(&b, s->sr ? route : NULL);
+		buf_json_str(&b, s->sr ? route : NULL);
 		buf_append(&b, ",\"backend\":", 11);
-		json_str(&b, s->sr ? backend : NULL);
+		buf_json_str(&b, s->sr ? backend : NULL);
 		buf_append(&b, num, (size_t)snprintf(num, sizeof(num),
 						     ",\"stream\":%d,\"reset\":%s,\"early_hints\":\"%s\"}",
 						     s->id, code ? "true" : "false",
