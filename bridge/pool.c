@@ -944,7 +944,6 @@ int pool_get(struct pool *p, struct pool_conn **out, bool fresh)
 		rc = 1;
 	}
 	pc->fd = fd;
-	pc->connecting = rc == 1;
 	if ((pc->gen = p->gen) != NULL)
 		pc->gen->active++;
 	if (slot >= 0)
@@ -1120,7 +1119,6 @@ static bool park(struct pool *p, struct pool_conn *pc)
 	    (p->cap == 0 && !p->per_proc && p->fresh > 0 &&
 	     !(pc->addr >= 0 && p->addrs[pc->addr].max_conns)))
 		return false;
-	pc->idle_since = loop_now();
 	if (loop_add(&pc->io, pc->fd, EPOLLIN | EPOLLRDHUP, idle_io) < 0)
 		return false;
 	pc->next = p->idle;

@@ -38,10 +38,8 @@ struct pool_conn {
 	int slot;                      /* per-process mode: the process's slot, or -1 */
 	unsigned requests;             /* requests begun on it */
 	bool reused;                   /* it served a request before this one */
-	bool connecting;               /* connect(2) in progress */
 	bool answered;                 /* the backend sent a byte on it */
 	bool peer_gone;                /* the backend closed its end */
-	uint64_t idle_since;
 	struct pool_conn *next;        /* the idle list */
 };
 

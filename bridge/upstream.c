@@ -381,7 +381,6 @@ static int connected(struct upstream *u)
 
 	getsockopt(u->pc->fd, SOL_SOCKET, SO_ERROR, &err, &l);
 	if (err == 0) {
-		u->pc->connecting = false;
 		u->state = UP_ACTIVE;
 		u->since = loop_now();
 		return 0;
