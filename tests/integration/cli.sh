@@ -9,6 +9,14 @@ is "$rc" "64" "nothing to serve: exit 64"
 like "$(cat "$WORK/e")" "nothing to serve" "nothing to serve: says so"
 "$BIN" --procs zero --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
 is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --procs 'zero': expected N or MIN:MAX, 1..1024" "bad number: exit 64, names the option"
+set --
+for i in $(seq 17); do set -- "$@" --fastcgi "127.0.0.1:$((9000 + i))"; done
+"$BIN" "$@" 2>"$WORK/e"; rc=$?
+like "$rc:$(head -1 "$WORK/e")" "^64:h2cgi: invalid --fastcgi '127.0.0.1:9017': more than 16 --fastcgi addresses in one route" \
+    "17 addresses in one route: refused (16 at most)"
+set --
+for i in $(seq 16); do set -- "$@" --fastcgi "127.0.0.1:$((9000 + i))"; done
+is "$("$BIN" "$@" --check 2>/dev/null | grep -c 'fastcgi "127')" "16" "16 addresses: all taken (--check lists them)"
 "$BIN" --procs 5:2 --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
 is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --procs '5:2': MAX under MIN" "--procs MAX under MIN: refused"
 "$BIN" --procs 2:4 --workers 2 --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
