@@ -138,6 +138,11 @@ void fcgi_decoder_init(struct fcgi_decoder *d)
 	d->state = D_HEADER;
 }
 
+bool fcgi_decoder_in_record(const struct fcgi_decoder *d)
+{
+	return d->state == D_CONTENT;
+}
+
 /* Moves to the padding (or the next header) once a record's content is done. */
 static void content_done(struct fcgi_decoder *d)
 {

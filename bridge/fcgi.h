@@ -2,6 +2,7 @@
 #ifndef H2CGI_FCGI_H
 #define H2CGI_FCGI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -94,6 +95,10 @@ struct fcgi_decoder {
 
 /* Resets d to expect a record header. */
 void fcgi_decoder_init(struct fcgi_decoder *d);
+
+/* True between a data record's header and the end of its content: d's
+ * type and req_id say whose bytes come next. */
+bool fcgi_decoder_in_record(const struct fcgi_decoder *d);
 
 /* Consumes bytes from buf and reports at most one event in *ev; content of
  * data records is reported in slices of at most max_data bytes. Returns the

@@ -597,12 +597,28 @@ static void let_go(struct pool *p, struct pool_conn *pc)
 		pr->conns--;
 }
 
+/* Takes pc off the list of multiplexed connections with room. */
+static void shared_unlink(struct pool *p, struct pool_conn *pc)
+{
+	if (!pc->shared)
+		return;
+	for (struct pool_conn **q = &p->shared; *q; q = &(*q)->next)
+		if (*q == pc) {
+			*q = pc->next;
+			break;
+		}
+	pc->shared = false;
+	pc->next = NULL;
+}
+
 static void conn_close(struct pool *p, struct pool_conn *pc)
 {
 	if (!pc->peer_gone)
 		let_go(p, pc);
+	shared_unlink(p, pc);
 	loop_del(&pc->io);
 	close(pc->fd);
+	buf_free(&pc->in);
 	if (pc->addr >= 0 && p->addrs[pc->addr].conns > 0)
 		p->addrs[pc->addr].conns--;
 	gen_release(p, pc->gen);
@@ -678,7 +694,8 @@ static int pick_addr(struct pool *p)
 		if (a->down_until > now)
 			continue;
 		/* one connection until the answer (or a second without one) */
-		if ((a->max_conns && a->conns >= a->max_conns) || (a->probe && a->conns >= 1)) {
+		if ((a->max_conns && a->conns >= a->max_conns) || (a->probe && a->conns >= 1) ||
+		    (a->max_reqs && a->outstanding >= a->max_reqs)) {
 			full++;
 			continue;
 		}
@@ -774,9 +791,12 @@ static void probe_io(struct loop_io *io, uint32_t events)
 	struct fcgi_values v;
 	if (fcgi_values_parse(pr->buf + FCGI_HEADER_LEN, clen, &v) == 0) {
 		a->max_conns = v.max_conns;
+		a->max_reqs = v.max_reqs;
 		a->mpxs = v.mpxs_conns;
-		log_info("pool %s: backend %s says FCGI_MAX_CONNS %s%u, FCGI_MPXS_CONNS %d", p->name,
-			 a->label, v.max_conns ? "" : "(none) ", v.max_conns, v.mpxs_conns);
+		log_info("pool %s: backend %s says FCGI_MAX_CONNS %s%u, FCGI_MAX_REQS %s%u, "
+			 "FCGI_MPXS_CONNS %d%s", p->name, a->label, v.max_conns ? "" : "(none) ",
+			 v.max_conns, v.max_reqs ? "" : "(none) ", v.max_reqs, v.mpxs_conns,
+			 v.mpxs_conns == 1 && p->keep ? ": requests share connections" : "");
 	}
 	probe_done(pr);
 }
@@ -807,6 +827,15 @@ static void taken(struct pool *p, struct pool_conn *pc)
 {
 	struct proc *pr = slot_of(pc);
 
+	/* FastCGI 1.0 §4.1: a server that says FCGI_MPXS_CONNS 1 takes several
+	 * requests on one connection; that needs FCGI_KEEP_CONN, or it would
+	 * close the connection after the first one's end */
+	pc->mpx = p->keep && pc->addr >= 0 && p->addrs[pc->addr].mpxs == 1;
+	if (pc->mpx && !pc->shared) {
+		pc->shared = true;
+		pc->next = p->shared;
+		p->shared = pc;
+	}
 	if (pr) {
 		pr->busy = true;
 		pr->served++;
@@ -856,12 +885,39 @@ static int pick_slot(struct pool *p)
 	return waiting;
 }
 
+/* A multiplexed connection with room for one more request, on a live
+ * address that takes more, the least loaded first; NULL: none. */
+static struct pool_conn *shared_pick(struct pool *p)
+{
+	struct pool_conn *best = NULL;
+	uint64_t now = loop_now();
+
+	for (struct pool_conn *pc = p->shared; pc; pc = pc->next) {
+		const struct pool_addr *a = &p->addrs[pc->addr];
+		if (pc->connecting || pc->broken || pc->peer_gone || pc->nusers >= POOL_MPX_MAX ||
+		    a->down_until > now || (a->max_reqs && a->outstanding >= a->max_reqs))
+			continue;
+		if (best == NULL || a->outstanding < p->addrs[best->addr].outstanding ||
+		    (a->outstanding == p->addrs[best->addr].outstanding && pc->nusers < best->nusers))
+			best = pc;
+	}
+	return best;
+}
+
 int pool_get(struct pool *p, struct pool_conn **out, bool fresh)
 {
 	*out = NULL;
 	if (p->closed) {
 		errno = ECONNREFUSED;
 		return -1;
+	}
+	struct pool_conn *sh = fresh ? NULL : shared_pick(p);
+	if (sh) {
+		sh->reused = true;
+		taken(p, sh);
+		p->reused_count++;
+		*out = sh;
+		return 0;
 	}
 	/* a parked connection first: a libfcgi or php-fpm process serves only
 	 * the connection it holds, so it waits for this one alone */
@@ -956,6 +1012,7 @@ int pool_get(struct pool *p, struct pool_conn **out, bool fresh)
 	}
 	p->opened++;
 	p->fresh++;
+	pc->fresh = true;
 	p->held++;
 	taken(p, pc);
 	*out = pc;
@@ -1063,18 +1120,17 @@ static void untaken(struct pool *p, struct pool_conn *pc)
 	p->busy--;
 	if (p->naddrs)
 		p->addrs[pc->addr].outstanding--;
-	if (!pc->reused && pc->requests == 1 && !pc->answered) {
-		pc->answered = true;
+	if (pc->fresh && pc->nusers == 0) { /* over without a byte back */
+		pc->fresh = false;
 		p->fresh--;
 	}
 }
 
 void pool_answered(struct pool *p, struct pool_conn *pc)
 {
-	if (!pc->answered) {
-		pc->answered = true;
-		if (!pc->reused)
-			p->fresh--;
+	if (pc->fresh) {
+		pc->fresh = false;
+		p->fresh--;
 	}
 	if (p->naddrs)
 		p->addrs[pc->addr].failures = 0;
@@ -1132,6 +1188,12 @@ void pool_put(struct pool *p, struct pool_conn *pc, bool keep)
 	struct proc *pr = slot_of(pc);
 
 	untaken(p, pc);
+	if (pc->nusers > 0) { /* its other requests go on: room for one more */
+		if (p->qhead)
+			drain_queue(p);
+		return;
+	}
+	shared_unlink(p, pc);
 	loop_del(&pc->io);
 	if (pr && pc->gen == p->gen && p->max_requests && pr->served >= p->max_requests &&
 	    pr->pid > 0 && !pr->retiring) {

@@ -12,9 +12,11 @@
 #include <sys/un.h>
 
 #include "buf.h"
+#include "fcgi.h"
 #include "loop.h"
 
 #define POOL_MAX_ADDRS 16
+#define POOL_MPX_MAX 16 /* requests on one multiplexed connection at most */
 
 /* A request waiting for a backend connection, embedded in its owner. */
 struct pool_waiter {
@@ -27,20 +29,31 @@ struct pool_waiter {
 	void (*expired)(struct pool_waiter *w, const char *why);
 };
 
-/* One connection to a backend, busy with a request or parked idle. */
+/* One connection to a backend, busy with requests or parked idle. Its
+ * record stream (users, writer, in, dec, ctl) belongs to upstream.c. */
 struct pool_conn {
-	struct loop_io io;             /* its owner's callback while busy */
+	struct loop_io io;             /* upstream.c's callback while busy */
 	int fd;
 	struct pool *pool;
-	void *owner;                   /* its user while busy */
+	void *users[POOL_MPX_MAX];     /* the exchange of request id i + 1 */
+	unsigned nusers;               /* slots taken (aborted ones included) */
+	void *writer;                  /* whose records are half written */
+	struct buf in;                 /* read, not yet decoded */
+	struct fcgi_decoder dec;
+	uint8_t ctl[FCGI_HEADER_LEN * POOL_MPX_MAX]; /* ABORT_REQUEST records to send */
+	size_t ctl_len;
+	bool mpx;                      /* several requests at once (FCGI_MPXS_CONNS) */
+	bool connecting;
+	bool broken;                   /* its byte stream is lost: no new request */
+	bool shared;                   /* on the pool's list of multiplexed ones */
 	struct pool_gen *gen;          /* spawned: the generation connected to */
 	int addr;                      /* external: index into the pool's addresses */
 	int slot;                      /* per-process mode: the process's slot, or -1 */
 	unsigned requests;             /* requests begun on it */
 	bool reused;                   /* it served a request before this one */
-	bool answered;                 /* the backend sent a byte on it */
+	bool fresh;                    /* new, counted in the pool's fresh */
 	bool peer_gone;                /* the backend closed its end */
-	struct pool_conn *next;        /* the idle list */
+	struct pool_conn *next;        /* the idle list, or the multiplexed one */
 };
 
 struct pool_probe;
@@ -55,6 +68,7 @@ struct pool_addr {
 	uint64_t down_until;           /* loop_now() ms; 0: up */
 	unsigned conns;                /* connections open to it (busy or parked) */
 	unsigned max_conns;            /* FCGI_MAX_CONNS it said (0: not said) */
+	unsigned max_reqs;             /* FCGI_MAX_REQS it said (0: not said) */
 	int mpxs;                      /* FCGI_MPXS_CONNS it said (-1: not said) */
 	bool probed;                   /* FCGI_GET_VALUES asked, answered or not */
 	struct pool_probe *probe;      /* that question, while it is out */
@@ -123,6 +137,7 @@ struct pool {
 	int idle_max;                 /* parked connections at most */
 	int nidle;
 	struct pool_conn *idle;       /* parked, most recent first */
+	struct pool_conn *shared;     /* multiplexed ones with requests on them */
 	unsigned busy;                /* connections busy with a request */
 	unsigned fresh;               /* new connections without a first byte yet */
 	unsigned held;                /* connections a backend process holds */
@@ -157,17 +172,20 @@ int pool_external(struct pool *p, const char *name, const char *const *addrs, si
 int pool_spawn(struct pool *p, const char *name, const char *cmd, int nprocs, int max,
 	       const char *dir, char *err, size_t errlen);
 
-/* A connection for one request: a parked one when there is one (reused)
- * and fresh is false, else a new non-blocking one. Returns 0 (ready), 1 (connect in
+/* A connection for one request: when fresh is false, one that a server
+ * which multiplexes (FCGI_MPXS_CONNS 1) has room on, or a parked one
+ * (reused); else a new non-blocking one. The caller puts its request in
+ * pc->users. Returns 0 (ready), 1 (connect in
  * progress), or -1 with errno EAGAIN (every backend busy: wait),
  * EHOSTDOWN (every process of a spawned pool, or every address, is down:
  * 503 with pool_retry_after()), or another errno (connect failed).
  * The connection's io is not watched: the caller loop_add()s it. */
 int pool_get(struct pool *p, struct pool_conn **pc, bool fresh);
 
-/* The request on pc ended; keep: the backend keeps the connection open and
- * it is clean (whole records read, whole request written), so it may be
- * parked for the next request. The caller loop_del()ed pc->io already. */
+/* A request on pc ended, and the caller took it out of pc->users. When
+ * that was the last one, pc is parked for the next request (keep: the
+ * backend keeps the connection open and it is clean: whole records read,
+ * whole requests written) or closed; else it goes on with the others. */
 void pool_put(struct pool *p, struct pool_conn *pc, bool keep);
 
 /* The backend sent its first byte on pc: it was accepted (so parking

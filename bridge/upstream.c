@@ -17,10 +17,15 @@
 
 #include "log.h"
 
-#define REQ_ID 1 /* one request per connection: never multiplexed */
+/* The slot of a request aborted on a multiplexed connection: its id stays
+ * taken until the backend's FCGI_END_REQUEST for it (FastCGI 1.0 §5.4),
+ * whose records are dropped meanwhile. */
+static char aborted_slot;
+#define ABORTED ((void *)&aborted_slot)
 
+static void conn_update(struct pool_conn *pc);
+static void conn_lost(struct pool_conn *pc, const char *what, int err);
 static int up_connect(struct upstream *u);
-static void up_update(struct upstream *u);
 
 void upstream_init(struct upstream *u, const struct upstream_ops *ops, const char *tag,
 		   size_t buffer, unsigned connect_timeout_ms, unsigned backend_timeout_ms)
@@ -30,16 +35,18 @@ void upstream_init(struct upstream *u, const struct upstream_ops *ops, const cha
 	u->buffer = buffer;
 	u->connect_timeout = connect_timeout_ms;
 	u->backend_timeout = backend_timeout_ms;
+	u->id = 1;
 }
 
 /* Appends content as records of type (split at the 65535-byte limit). */
-static int append_records(struct buf *out, int type, const uint8_t *data, size_t len)
+static int append_records(struct buf *out, int type, uint16_t id, const uint8_t *data,
+			  size_t len)
 {
 	do {
 		size_t n = len > FCGI_MAX_CONTENT ? FCGI_MAX_CONTENT : len;
 		if (buf_reserve(out, FCGI_HEADER_LEN + n) < 0)
 			return -1;
-		fcgi_header(out->data + out->len, type, REQ_ID, n, 0);
+		fcgi_header(out->data + out->len, type, id, n, 0);
 		if (n)
 			memcpy(out->data + out->len + FCGI_HEADER_LEN, data, n);
 		out->len += FCGI_HEADER_LEN + n;
@@ -47,6 +54,25 @@ static int append_records(struct buf *out, int type, const uint8_t *data, size_t
 		len -= n;
 	} while (len > 0);
 	return 0;
+}
+
+/* Writes id into every record of b from off on (whole records, no
+ * padding: the ones append_records() makes). */
+static void set_ids(struct buf *b, size_t off, uint16_t id)
+{
+	while (off + FCGI_HEADER_LEN <= b->len) {
+		b->data[off + 2] = (uint8_t)(id >> 8);
+		b->data[off + 3] = (uint8_t)id;
+		off += FCGI_HEADER_LEN + ((size_t)b->data[off + 4] << 8 | b->data[off + 5]);
+	}
+}
+
+/* The live exchange of request id on pc, or NULL (none, or aborted). */
+static struct upstream *user_at(const struct pool_conn *pc, unsigned id)
+{
+	if (id == 0 || id > POOL_MPX_MAX || pc->users[id - 1] == ABORTED)
+		return NULL;
+	return pc->users[id - 1];
 }
 
 static void log_stderr_line(struct upstream *u)
@@ -75,6 +101,57 @@ static void on_stderr(struct upstream *u, const uint8_t *data, size_t len, bool 
 		log_stderr_line(u);
 }
 
+/* True when u's head or STDIN records wait to be written. */
+static bool has_output(const struct upstream *u)
+{
+	return u->head_off < u->head.len || buf_used(&u->out) > 0;
+}
+
+/* The connection is whole and u's request went out in whole records, so
+ * an FCGI_ABORT_REQUEST record (FastCGI 1.0 §5.4) may follow it. */
+static bool can_tell_abort(const struct upstream *u, const struct pool_conn *pc)
+{
+	return u->state == UP_ACTIVE && !u->ended && u->head_off > 0 && pc->writer != u &&
+	       !pc->broken && !pc->connecting;
+}
+
+/* Takes u's request off pc. keep: it ended cleanly. A request the backend
+ * was still working on is told to stop: on a multiplexed connection its id
+ * stays taken until the backend ends it; elsewhere the connection closes
+ * after the record, which tells backends that do not take it (libfcgi). */
+static void detach(struct upstream *u, struct pool_conn *pc, bool keep)
+{
+	struct pool *p = pc->pool;
+	bool half = pc->writer == u;
+	unsigned i = u->id - 1u;
+
+	if (!keep && can_tell_abort(u, pc)) {
+		uint8_t *rec = pc->ctl + pc->ctl_len;
+		fcgi_header(rec, FCGI_ABORT_REQUEST, u->id, 0, 0);
+		if (pc->mpx && pc->ctl_len + FCGI_HEADER_LEN <= sizeof(pc->ctl)) {
+			pc->ctl_len += FCGI_HEADER_LEN; /* written by conn_flush() */
+			pc->users[i] = ABORTED;
+			conn_update(pc);
+			return;
+		}
+		if (!pc->mpx && !has_output(u) && pc->ctl_len == 0) {
+			ssize_t w = send(pc->fd, rec, FCGI_HEADER_LEN, MSG_DONTWAIT | MSG_NOSIGNAL);
+			(void)w;
+		}
+	}
+	if (half) {
+		pc->writer = NULL; /* a record cut short: the stream is lost */
+		pc->broken = true;
+	}
+	if (!keep && !pc->mpx)
+		pc->broken = true;
+	pc->users[i] = NULL;
+	pc->nusers--;
+	pool_put(p, pc, !pc->broken && p->keep && buf_used(&pc->in) == 0 && pc->ctl_len == 0);
+	if (half && pc->nusers > 0)
+		conn_lost(pc, "lost a request cut short on a shared connection", 0);
+}
+
 /* Gives the connection back (parked when keep) and forgets it. */
 static void release(struct upstream *u, bool keep)
 {
@@ -83,23 +160,9 @@ static void release(struct upstream *u, bool keep)
 	if (u->pc) {
 		struct pool_conn *pc = u->pc;
 		u->pc = NULL;
-		pc->owner = NULL;
-		pool_put(u->pool, pc, keep);
+		detach(u, pc, keep);
 	}
 	u->state = UP_IDLE;
-}
-
-/* FCGI_ABORT_REQUEST (FastCGI 1.0 §5.4), when the request went out whole
- * (a record boundary); the close that follows tells backends that do not
- * take it (libfcgi). */
-static void tell_abort(struct upstream *u)
-{
-	if (u->state == UP_ACTIVE && u->head_off == u->head.len && buf_used(&u->out) == 0) {
-		uint8_t rec[FCGI_HEADER_LEN];
-		fcgi_header(rec, FCGI_ABORT_REQUEST, REQ_ID, 0, 0);
-		ssize_t w = send(u->pc->fd, rec, sizeof(rec), MSG_DONTWAIT | MSG_NOSIGNAL);
-		(void)w;
-	}
 }
 
 /* Ends u with an error the owner turns into status (or a cut). */
@@ -166,13 +229,40 @@ static bool retry(struct upstream *u)
 	return true;
 }
 
-/* FCGI_END_REQUEST: the connection goes back to the pool, parked when
- * the backend keeps it and nothing of this exchange is left on it. */
+/* The connection's byte stream is over (closed, failed, malformed): every
+ * request on it is retried where it may be, or fails with what. */
+static void conn_lost(struct pool_conn *pc, const char *what, int err)
+{
+	struct pool *p = pc->pool;
+
+	pc->broken = true;
+	for (unsigned i = 0; i < POOL_MPX_MAX && pc->nusers > 0; i++) {
+		if (pc->users[i] == ABORTED) {
+			pc->users[i] = NULL;
+			pc->nusers--;
+			pool_put(p, pc, false);
+		}
+	}
+	for (unsigned i = 0; i < POOL_MPX_MAX && pc->nusers > 0; i++) {
+		struct upstream *u = user_at(pc, i + 1);
+		if (u == NULL || retry(u))
+			continue;
+		fail(u, 502, 0, "backend %s %s%s%s", pool_conn_label(p, pc), what, err ? ": " : "",
+		     err ? strerror(err) : "");
+	}
+}
+
+/* FCGI_END_REQUEST: the request's id is free again, and the connection
+ * goes back to the pool when nothing of this exchange is left on it. */
 static void up_end(struct upstream *u, const struct fcgi_event *ev)
 {
-	bool clean = buf_used(&u->in) == 0 && u->head_off == u->head.len &&
-		     buf_used(&u->out) == 0 && u->end_queued && !u->stdin_dropped;
+	struct pool_conn *pc = u->pc;
+	/* a multiplexed connection only needs u's records to be whole: the
+	 * backend ignores the STDIN of a request it ended */
+	bool clean = pc->mpx ? pc->writer != u
+			     : !has_output(u) && u->end_queued && !u->stdin_dropped;
 
+	u->ended = true;
 	on_stderr(u, NULL, 0, true);
 	if (ev->protocol_status != FCGI_REQUEST_COMPLETE) {
 		const char *what = ev->protocol_status == FCGI_OVERLOADED	 ? "overloaded"
@@ -180,97 +270,154 @@ static void up_end(struct upstream *u, const struct fcgi_event *ev)
 				   : ev->protocol_status == FCGI_UNKNOWN_ROLE   ? "unknown role"
 										: "unknown status";
 		fail(u, 503, 0, "backend %s refused the request (FastCGI protocol status %u: %s)",
-		     pool_conn_label(u->pool, u->pc), ev->protocol_status, what);
+		     pool_conn_label(u->pool, pc), ev->protocol_status, what);
 		return;
 	}
 	u->pool->served++;
-	release(u, clean && u->pool->keep);
+	release(u, clean);
 	u->ops->on_end(u, ev->app_status);
 }
 
-/* Decodes what was read as far as the owner has room; returns -1 when u
- * is over (ended, failed, or the owner let it go). */
-static int process(struct upstream *u)
+/* The backend ended a request we aborted: its id is free. */
+static void aborted_end(struct pool_conn *pc, unsigned id)
 {
-	while (buf_used(&u->in) > 0) {
+	struct pool *p = pc->pool;
+
+	pc->users[id - 1] = NULL;
+	pc->nusers--;
+	pool_put(p, pc, !pc->broken && p->keep && buf_used(&pc->in) == 0 && pc->ctl_len == 0);
+}
+
+/* True when reading pc waits for room: the record being read is for an
+ * exchange whose owner takes nothing now. */
+static bool conn_paused(const struct pool_conn *pc)
+{
+	if (!fcgi_decoder_in_record(&pc->dec))
+		return false;
+	struct upstream *u = user_at(pc, pc->dec.req_id);
+	return u != NULL && u->ops->room(u) == 0;
+}
+
+/* A record names a request id not open on pc: the backend is confused. */
+static void wrong_id(struct pool_conn *pc, unsigned id)
+{
+	struct upstream *only = pc->mpx ? NULL : user_at(pc, 1);
+	char what[120];
+
+	if (only)
+		snprintf(what, sizeof(what), "sent a record for request id %u, not %u: closing "
+			 "its connection", id, only->id);
+	else
+		snprintf(what, sizeof(what), "sent a record for request id %u, which is not open: "
+			 "closing its connection", id);
+	conn_lost(pc, what, 0);
+}
+
+/* Decodes what was read, each record's content as far as its owner has
+ * room; returns -1 when pc is done with (no request left on it). */
+static int conn_process(struct pool_conn *pc)
+{
+	while (buf_used(&pc->in) > 0 && pc->nusers > 0) {
 		struct fcgi_event ev;
-		ssize_t n = fcgi_decode(&u->dec, u->in.data + u->in.off, buf_used(&u->in),
-					u->ops->room(u), &ev);
+		bool mid = fcgi_decoder_in_record(&pc->dec);
+		struct upstream *u = mid ? user_at(pc, pc->dec.req_id) : NULL;
+		/* at a header: 0, so that the record's owner is known before
+		 * any of its content is taken; a dropped record: no bound */
+		size_t room = !mid ? 0 : u ? u->ops->room(u) : SIZE_MAX;
+		ssize_t n = fcgi_decode(&pc->dec, pc->in.data + pc->in.off, buf_used(&pc->in), room,
+					&ev);
 		if (n < 0) {
-			fail(u, 502, 0, "backend %s sent a malformed FastCGI record",
-			     pool_conn_label(u->pool, u->pc));
+			conn_lost(pc, "sent a malformed FastCGI record", 0);
 			return -1;
 		}
-		buf_consume(&u->in, (size_t)n);
-		if (ev.kind != FCGI_EV_NONE && ev.req_id != REQ_ID) {
-			/* we send request 1 only; anything else is a confused backend */
-			fail(u, 502, 0, "backend %s sent a record for request id %u, not %u: "
-			     "closing its connection", pool_conn_label(u->pool, u->pc), ev.req_id, REQ_ID);
+		buf_consume(&pc->in, (size_t)n);
+		unsigned id = ev.kind != FCGI_EV_NONE ? ev.req_id
+			      : fcgi_decoder_in_record(&pc->dec) ? pc->dec.req_id : 0;
+		if (id == 0) {
+			if (ev.kind == FCGI_EV_NONE && n == 0)
+				return 0; /* the owner's buffer is full */
+			continue;   /* a management record (FastCGI 1.0 §3.3), or a header part */
+		}
+		if (id > POOL_MPX_MAX || pc->users[id - 1] == NULL) {
+			wrong_id(pc, id);
 			return -1;
 		}
+		if (pc->users[id - 1] == ABORTED) {
+			if (ev.kind == FCGI_EV_END)
+				aborted_end(pc, id);
+			continue;
+		}
+		u = pc->users[id - 1];
+		u->since = loop_now();
+		u->answered = true;
 		if (ev.kind == FCGI_EV_END) {
 			up_end(u, &ev);
-			return -1;
-		}
-		if (ev.kind == FCGI_EV_DATA && ev.type == FCGI_STDOUT) {
+		} else if (ev.kind == FCGI_EV_DATA && ev.type == FCGI_STDOUT) {
 			/* the owner may let u go from here (its client's stream ended
 			 * with a complete response, say) without saying so */
-			if (u->ops->on_stdout(u, ev.data, ev.len) < 0 || u->state != UP_ACTIVE)
-				return -1;
+			u->ops->on_stdout(u, ev.data, ev.len);
 		} else if (ev.kind == FCGI_EV_DATA && ev.type == FCGI_STDERR) {
 			on_stderr(u, ev.data, ev.len, false);
 		} else if (ev.kind == FCGI_EV_NONE && n == 0) {
 			return 0; /* the owner's buffer is full */
 		}
 	}
-	return 0;
+	return pc->nusers > 0 ? 0 : -1;
 }
 
-static bool paused(struct upstream *u)
+/* The read size: a stream buffer, so that one read is no more than the
+ * owner's body buffer holds and a block's tail always fits in it. */
+static size_t conn_buffer(const struct pool_conn *pc)
 {
-	return u->ops->room(u) == 0;
+	for (unsigned i = 0; i < POOL_MPX_MAX; i++) {
+		struct upstream *u = user_at(pc, i + 1);
+		if (u)
+			return u->buffer;
+	}
+	return 16384; /* aborted requests only: their records are dropped */
 }
 
-static void up_read(struct upstream *u)
+/* Reads and decodes, a bounded number of reads per turn (the level-
+ * triggered loop comes back for the rest), each read decoded before the
+ * next: a request that took the connection over meanwhile reads its own. */
+static void conn_read(struct pool_conn *pc)
 {
-	for (int i = 0; i < 16 && u->state == UP_ACTIVE; i++) {
-		if (process(u) < 0 || u->state != UP_ACTIVE || paused(u))
-			return;
-		/* one read takes up to a stream buffer: no more than the owner's
-		 * body buffer holds, so a block's tail always fits in it */
-		if (buf_reserve(&u->in, u->buffer) < 0) {
-			fail(u, 500, 0, "out of memory");
+	if (conn_process(pc) < 0)
+		return;
+	for (int i = 0; i < 16 && pc->nusers > 0 && !conn_paused(pc); i++) {
+		size_t want = conn_buffer(pc);
+		if (buf_reserve(&pc->in, want) < 0) {
+			conn_lost(pc, "cannot be read: out of memory", 0);
 			return;
 		}
-		size_t room = u->in.cap - u->in.len;
-		if (room > u->buffer)
-			room = u->buffer;
-		ssize_t n = read(u->pc->fd, u->in.data + u->in.len, room);
+		size_t room = pc->in.cap - pc->in.len;
+		if (room > want)
+			room = want;
+		ssize_t n = read(pc->fd, pc->in.data + pc->in.len, room);
 		if (n > 0) {
-			if (!u->answered) {
-				u->answered = true;
-				pool_answered(u->pool, u->pc);
-			}
-			u->since = loop_now();
-			u->in.len += (size_t)n;
+			pool_answered(pc->pool, pc);
+			pc->in.len += (size_t)n;
+			if (conn_process(pc) < 0)
+				return;
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
-		int e = n == 0 ? 0 : errno;
-		if (retry(u))
-			return;
 		/* EOF or error before FCGI_END_REQUEST: the backend died */
-		fail(u, 502, 0, "backend %s closed the connection mid-request%s%s",
-		     pool_conn_label(u->pool, u->pc), e ? ": " : "", e ? strerror(e) : "");
+		conn_lost(pc, "closed the connection mid-request", n == 0 ? 0 : errno);
 		return;
 	}
 }
 
-/* Writes head and out; body bytes go back to the owner once written.
- * Returns -1 when u is over. */
+/* Writes head and out while the connection is u's to write (no other
+ * request's record half written); body bytes go back to the owner once
+ * written. Returns -1 when u is over. */
 static int flush(struct upstream *u)
 {
+	struct pool_conn *pc = u->pc;
+
+	if (pc->writer != NULL && pc->writer != u)
+		return 0;
 	u->flushing = true;
 	for (;;) {
 		while (u->head_off < u->head.len) {
@@ -280,10 +427,11 @@ static int flush(struct upstream *u)
 			 * taken for the next request on a kept connection */
 			struct iovec iov[2] = {{u->head.data + u->head_off, u->head.len - u->head_off},
 					       {u->out.data + u->out.off, buf_used(&u->out)}};
-			ssize_t n = writev(u->pc->fd, iov, buf_used(&u->out) ? 2 : 1);
+			ssize_t n = writev(pc->fd, iov, buf_used(&u->out) ? 2 : 1);
 			if (n > 0) {
 				size_t h = (size_t)n < iov[0].iov_len ? (size_t)n : iov[0].iov_len;
 				u->head_off += h;
+				pc->writer = u;
 				if ((size_t)n > h) {
 					buf_consume(&u->out, (size_t)n - h);
 					u->out_written += (size_t)n - h;
@@ -297,14 +445,15 @@ static int flush(struct upstream *u)
 			if (retry(u))
 				return -1;
 			fail(u, 502, 0, "backend %s: cannot send the request: %s",
-			     pool_conn_label(u->pool, u->pc), strerror(e));
+			     pool_conn_label(u->pool, pc), strerror(e));
 			return -1;
 		}
 		while (buf_used(&u->out) > 0) {
-			ssize_t n = write(u->pc->fd, u->out.data + u->out.off, buf_used(&u->out));
+			ssize_t n = write(pc->fd, u->out.data + u->out.off, buf_used(&u->out));
 			if (n > 0) {
 				buf_consume(&u->out, (size_t)n);
 				u->out_written += (size_t)n;
+				pc->writer = u;
 				u->since = loop_now(); /* taking the body is not silence */
 				continue;
 			}
@@ -316,6 +465,8 @@ static int flush(struct upstream *u)
 			u->stdin_dropped = true;
 			break;
 		}
+		if (pc->writer == u)
+			pc->writer = NULL; /* a record boundary: another may write */
 		if (u->stdin_pending) {
 			size_t n = u->stdin_pending;
 			u->stdin_pending = 0;
@@ -339,13 +490,47 @@ out:
 	return 0;
 }
 
-static void up_update(struct upstream *u)
+/* Writes the FCGI_ABORT_REQUEST records, then each request's records in
+ * turn, whole records only, so that requests sharing the connection never
+ * cut into each other's records. */
+static void conn_flush(struct pool_conn *pc)
 {
-	if (u->state != UP_CONNECTING && u->state != UP_ACTIVE)
+	if (pc->writer != NULL && pc->writer != ABORTED) {
+		struct upstream *u = pc->writer;
+		if (flush(u) < 0 || pc->nusers == 0 || pc->writer != NULL)
+			return;
+	}
+	while (pc->ctl_len > 0) {
+		ssize_t n = send(pc->fd, pc->ctl, pc->ctl_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			memmove(pc->ctl, pc->ctl + n, pc->ctl_len - (size_t)n);
+			pc->ctl_len -= (size_t)n;
+			pc->writer = pc->ctl_len ? ABORTED : NULL;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		conn_lost(pc, "cannot be written", n < 0 ? errno : EPIPE);
 		return;
-	bool write = u->state == UP_CONNECTING || u->head_off < u->head.len ||
-		     buf_used(&u->out) > 0;
-	loop_mod(&u->pc->io, EPOLLRDHUP | (paused(u) ? 0 : EPOLLIN) | (write ? EPOLLOUT : 0));
+	}
+	for (unsigned i = 0; i < POOL_MPX_MAX && pc->nusers > 0 && pc->writer == NULL; i++) {
+		struct upstream *u = user_at(pc, i + 1);
+		if (u && u->state == UP_ACTIVE && has_output(u))
+			flush(u);
+	}
+}
+
+static void conn_update(struct pool_conn *pc)
+{
+	bool write = pc->connecting || pc->ctl_len > 0;
+
+	if (pc->nusers == 0)
+		return; /* back in the pool */
+	for (unsigned i = 0; i < POOL_MPX_MAX && !write; i++) {
+		struct upstream *u = user_at(pc, i + 1);
+		write = u && has_output(u);
+	}
+	loop_mod(&pc->io, EPOLLRDHUP | (conn_paused(pc) ? 0 : EPOLLIN) | (write ? EPOLLOUT : 0));
 }
 
 /* Connecting failed with err (ETIMEDOUT: --connect-timeout): another
@@ -357,6 +542,8 @@ static void connect_failed(struct upstream *u, int err)
 	const char *what = err == ETIMEDOUT ? "no connection within --connect-timeout" : strerror(err);
 
 	snprintf(label, sizeof(label), "%s", pool_conn_label(u->pool, pc));
+	pc->users[u->id - 1] = NULL; /* nobody joins a connection still connecting */
+	pc->nusers = 0;
 	u->pc = NULL;
 	u->state = UP_IDLE;
 	if (pool_failed(u->pool, pc, err)) {
@@ -374,12 +561,14 @@ static void connect_failed(struct upstream *u, int err)
 
 /* The connect finished: an error moves on to another address when one is
  * up, or ends u. */
-static int connected(struct upstream *u)
+static int connected(struct pool_conn *pc)
 {
+	struct upstream *u = user_at(pc, 1);
 	int err = 0;
 	socklen_t l = sizeof(err);
 
-	getsockopt(u->pc->fd, SOL_SOCKET, SO_ERROR, &err, &l);
+	getsockopt(pc->fd, SOL_SOCKET, SO_ERROR, &err, &l);
+	pc->connecting = false;
 	if (err == 0) {
 		u->state = UP_ACTIVE;
 		u->since = loop_now();
@@ -392,19 +581,18 @@ static int connected(struct upstream *u)
 static void up_io(struct loop_io *io, uint32_t events)
 {
 	struct pool_conn *pc = (struct pool_conn *)io;
-	struct upstream *u = pc->owner;
 
-	if (u == NULL)
+	if (pc->nusers == 0)
 		return;
-	if (u->state == UP_CONNECTING && connected(u) < 0)
+	if (pc->connecting && connected(pc) < 0)
 		return;
 	if (events & (EPOLLRDHUP | EPOLLHUP))
-		pool_peer_gone(u->pool, pc); /* its process may take another */
-	if ((events & EPOLLOUT) && flush(u) < 0)
-		return;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		up_read(u);
-	up_update(u);
+		pool_peer_gone(pc->pool, pc); /* its process may take another */
+	if (events & EPOLLOUT)
+		conn_flush(pc);
+	if (pc->nusers > 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		conn_read(pc);
+	conn_update(pc);
 }
 
 /* Takes a connection from the pool; returns 1 when every backend is busy
@@ -430,20 +618,29 @@ static int up_connect(struct upstream *u)
 			     pool_conn_label(u->pool, NULL), strerror(errno));
 		return 0;
 	}
-	if (loop_add(&pc->io, pc->fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP, up_io) < 0) {
-		pool_put(u->pool, pc, false);
-		fail(u, 500, 0, "cannot watch the backend connection");
-		return 0;
+	if (pc->nusers == 0) { /* new or parked: not watched yet */
+		if (loop_add(&pc->io, pc->fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP, up_io) < 0) {
+			pool_put(u->pool, pc, false);
+			fail(u, 500, 0, "cannot watch the backend connection");
+			return 0;
+		}
+		fcgi_decoder_init(&pc->dec);
+		pc->connecting = rc == 1;
 	}
-	pc->owner = u;
+	unsigned id = 1;
+	while (pc->users[id - 1] != NULL) /* pool_get() leaves one free */
+		id++;
+	pc->users[id - 1] = u;
+	pc->nusers++;
+	u->id = (uint16_t)id;
+	set_ids(&u->head, 0, u->id);
+	set_ids(&u->out, u->out.off, u->id);
 	u->pc = pc;
 	u->state = rc == 1 ? UP_CONNECTING : UP_ACTIVE;
 	u->since = loop_now();
-	fcgi_decoder_init(&u->dec);
-	buf_free(&u->in);
 	if (u->state == UP_ACTIVE && flush(u) < 0)
 		return 0;
-	up_update(u);
+	conn_update(pc);
 	return 0;
 }
 
@@ -474,23 +671,22 @@ int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, si
 	upstream_abort(u);
 	buf_free(&u->head);
 	buf_free(&u->out);
-	buf_free(&u->in);
 	u->pool = p;
 	u->head_off = 0;
 	u->out_written = 0;
 	u->stdin_pending = 0;
 	u->stdin_written = 0;
 	u->stdin_closed = u->end_queued = u->stdin_dropped = false;
-	u->retried = u->answered = false;
+	u->retried = u->answered = u->ended = false;
 	u->errline_len = 0;
 	u->wait.ready = on_ready;
 	u->wait.expired = on_expired;
 	/* FCGI_KEEP_CONN (FastCGI 1.0 §5.1): the backend leaves the connection
 	 * open after this request, for the next one */
-	fcgi_begin_request(begin, REQ_ID, FCGI_RESPONDER, p->keep ? FCGI_KEEP_CONN : 0);
+	fcgi_begin_request(begin, u->id, FCGI_RESPONDER, p->keep ? FCGI_KEEP_CONN : 0);
 	if (buf_append(&u->head, begin, sizeof(begin)) < 0 ||
-	    (len && append_records(&u->head, FCGI_PARAMS, params, len) < 0) ||
-	    append_records(&u->head, FCGI_PARAMS, NULL, 0) < 0 ||
+	    (len && append_records(&u->head, FCGI_PARAMS, u->id, params, len) < 0) ||
+	    append_records(&u->head, FCGI_PARAMS, u->id, NULL, 0) < 0 ||
 	    (body_done && upstream_stdin_end(u) < 0))
 		return -1;
 	requeue(u);
@@ -503,11 +699,11 @@ int upstream_stdin(struct upstream *u, const uint8_t *data, size_t len)
 		u->ops->on_stdin_taken(u, len);
 		return 0;
 	}
-	if (append_records(&u->out, FCGI_STDIN, data, len) < 0)
+	if (append_records(&u->out, FCGI_STDIN, u->id, data, len) < 0)
 		return -1;
 	u->stdin_pending += len;
 	if (u->state == UP_ACTIVE && !u->flushing && flush(u) == 0)
-		up_update(u);
+		conn_update(u->pc);
 	return 0;
 }
 
@@ -516,11 +712,11 @@ int upstream_stdin_end(struct upstream *u)
 	u->stdin_closed = true;
 	if (u->end_queued || u->stdin_dropped)
 		return 0;
-	if (append_records(&u->out, FCGI_STDIN, NULL, 0) < 0)
+	if (append_records(&u->out, FCGI_STDIN, u->id, NULL, 0) < 0)
 		return -1;
 	u->end_queued = true;
 	if (u->state == UP_ACTIVE && !u->flushing && flush(u) == 0)
-		up_update(u);
+		conn_update(u->pc);
 	return 0;
 }
 
@@ -533,14 +729,15 @@ void upstream_resume(struct upstream *u)
 {
 	if (u->state != UP_ACTIVE)
 		return;
+	struct pool_conn *pc = u->pc;
+
 	u->since = loop_now(); /* the wait was the client's, not the backend's */
-	up_read(u);
-	up_update(u);
+	conn_read(pc);
+	conn_update(pc);
 }
 
 void upstream_abort(struct upstream *u)
 {
-	tell_abort(u);
 	release(u, false);
 }
 
@@ -553,12 +750,11 @@ void upstream_sweep(struct upstream *u, uint64_t now)
 	}
 	if (u->state != UP_ACTIVE || u->backend_timeout == 0)
 		return;
-	if (paused(u)) {
-		u->since = now; /* the client is slow, not the backend */
+	if (conn_paused(u->pc)) {
+		u->since = now; /* a client is slow, not the backend */
 		return;
 	}
 	if (now - u->since >= u->backend_timeout) {
-		tell_abort(u);
 		fail(u, 504, 0, "backend %s sent nothing for --backend-timeout (%u s)%s",
 		     pool_conn_label(u->pool, u->pc), u->backend_timeout / 1000,
 		     u->answered ? " in the middle of its answer" : "");
@@ -576,5 +772,4 @@ void upstream_free(struct upstream *u)
 		upstream_abort(u);
 	buf_free(&u->head);
 	buf_free(&u->out);
-	buf_free(&u->in);
 }

@@ -1,7 +1,8 @@
-/* upstream.h - one FastCGI exchange with a backend: a connection (new, or
- * kept from an earlier request, after a wait in the pool's queue), the
- * request's records out, the response's records in, STDERR lines,
- * timeouts, and the connection handed back for the next request. Its owner
+/* upstream.h - one FastCGI exchange with a backend: a connection (new,
+ * kept from an earlier request, or shared with others where the backend
+ * multiplexes, after a wait in the pool's queue), the request's records
+ * out, the response's records in, STDERR lines, timeouts, and the
+ * connection handed back for the next request. Its owner
  * (stream.c) hears from it through upstream_ops, as a connection's streams
  * hear from their protocol through proto_ops. */
 #ifndef H2CGI_UPSTREAM_H
@@ -47,6 +48,7 @@ struct upstream {
 	struct pool *pool;
 	struct pool_waiter wait;
 	struct pool_conn *pc;
+	uint16_t id;              /* its FastCGI request id on pc */
 	const char *tag;          /* the owner's words for log lines: client, stream, script */
 	size_t buffer;            /* --stream-buffer: bytes read at once, STDIN held */
 	unsigned connect_timeout; /* ms; 0: none */
@@ -63,9 +65,8 @@ struct upstream {
 	bool stdin_dropped;       /* the backend stopped reading its input */
 	bool retried;             /* a kept connection failed once already */
 	bool answered;            /* a byte came back for this request */
+	bool ended;               /* its FCGI_END_REQUEST came */
 	bool flushing;
-	struct buf in;
-	struct fcgi_decoder dec;
 	char errline[512];        /* a STDERR line being gathered */
 	size_t errline_len;
 };
@@ -94,8 +95,10 @@ size_t upstream_stdin_held(const struct upstream *u);
 void upstream_resume(struct upstream *u);
 
 /* The owner no longer wants the answer (its client went away, or it
- * answers by itself): leaves the queue, tells the backend with
- * FCGI_ABORT_REQUEST where the record fits, and closes the connection. */
+ * answers by itself): leaves the queue and tells the backend with
+ * FCGI_ABORT_REQUEST where the record fits. The connection closes, or,
+ * shared with other requests (FCGI_MPXS_CONNS), stays open for them and
+ * keeps the aborted request's id until the backend ends it. */
 void upstream_abort(struct upstream *u);
 
 /* Once a second: the connect and backend timeouts (504, or a cut). */

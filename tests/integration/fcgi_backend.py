@@ -11,6 +11,12 @@ usage: fcgi_backend.py ADDR NAME LOG MODE
         hang:  reads the request and never answers
         values: keep, and answers FCGI_GET_VALUES (MAX_CONNS 3, MAX_REQS 3,
                 MPXS 0); the other modes ignore it, as libfcgi does
+        mpx:   multiplexes: answers FCGI_GET_VALUES (MAX_CONNS 2, MAX_REQS 50,
+               MPXS 1) and serves every request of a connection at once, each
+               in a thread of its own, its answer "backend NAME QUERY" written
+               in three STDOUT records after QUERY_STRING's milliseconds, so
+               that the answers interleave; logs "request ID", "busy N" (the
+               requests open on that connection) and "abort ID"
 """
 import os
 import socket
@@ -18,6 +24,7 @@ import socketserver
 import struct
 import sys
 import threading
+import time
 
 ADDR, NAME, LOG, MODE = sys.argv[1:5]
 lock = threading.Lock()
@@ -48,6 +55,23 @@ def nv(name, value):
     return bytes([len(name), len(value)]) + name + value
 
 
+def nv_pairs(data):
+    """The name-value pairs of a PARAMS stream (FastCGI 1.0 section 3.4)."""
+    out, i = {}, 0
+    while i < len(data):
+        lens = []
+        for _ in range(2):
+            if data[i] & 0x80:
+                lens.append(struct.unpack(">I", data[i:i + 4])[0] & 0x7FFFFFFF)
+                i += 4
+            else:
+                lens.append(data[i])
+                i += 1
+        out[data[i:i + lens[0]]] = data[i + lens[0]:i + lens[0] + lens[1]]
+        i += lens[0] + lens[1]
+    return out
+
+
 class Handler(socketserver.StreamRequestHandler):
     open_now = 0
 
@@ -64,6 +88,8 @@ class Handler(socketserver.StreamRequestHandler):
                 Handler.open_now -= 1
 
     def serve(self):
+        if MODE == "mpx":
+            return self.serve_mpx()
         f = self.rfile
         while True:
             keep = False
@@ -107,6 +133,76 @@ class Handler(socketserver.StreamRequestHandler):
             log("request")
             if not keep or MODE == "close":
                 return
+
+
+    def serve_mpx(self):
+        f = self.rfile
+        wlock = threading.Lock()
+        reqs = {}  # id -> [params bytes, aborted]
+
+        def send(data, entry=None):
+            """Writes data unless entry's request was aborted meanwhile."""
+            with wlock:
+                if entry is not None and entry[1]:
+                    return False
+                self.wfile.write(data)
+                self.wfile.flush()
+                return True
+
+        def answer(rid, entry):
+            q = nv_pairs(entry[0]).get(b"QUERY_STRING", b"").decode()
+            try:
+                time.sleep(int(q.split("-")[0] or 0) / 1000.0)
+            except ValueError:
+                pass
+            parts = [b"Content-Type: text/plain\r\n\r\n", b"backend %s " % NAME.encode(),
+                     q.encode() + b"\n"]
+            try:
+                for part in parts:
+                    # aborted: its id may be another request's now
+                    if not send(record(6, rid, part), entry):
+                        return
+                    time.sleep(0.002)
+                with wlock:
+                    if entry[1]:
+                        return
+                    entry[1] = True  # over: the id is free for the next one
+                    del reqs[rid]
+                    self.wfile.write(record(6, rid) + record(3, rid, struct.pack(">IB3x", 0, 0)))
+                    self.wfile.flush()
+                log("request %d" % rid)
+            except OSError:
+                pass
+
+        while True:
+            r = read_record(f)
+            if r is None:
+                if reqs:
+                    log("closed")
+                return
+            rtype, rid, body = r
+            if rtype == 9:
+                log("get_values")
+                out = nv(b"FCGI_MAX_CONNS", b"2") + nv(b"FCGI_MAX_REQS", b"50") + nv(b"FCGI_MPXS_CONNS", b"1")
+                send(record(10, 0, out))
+            elif rtype == 1:
+                with wlock:
+                    reqs[rid] = [b"", False]
+                    n = len(reqs)
+                log("busy %d" % n)
+            elif rtype == 4 and rid in reqs:
+                reqs[rid][0] += body  # only this thread adds to a request's params
+            elif rtype == 2:
+                log("abort %d" % rid)
+                with wlock:
+                    entry = reqs.get(rid)
+                    if entry is not None and not entry[1]:
+                        entry[1] = True
+                        del reqs[rid]
+                        self.wfile.write(record(3, rid, struct.pack(">IB3x", 1, 0)))
+                        self.wfile.flush()
+            elif rtype == 5 and not body and rid in reqs:
+                threading.Thread(target=answer, args=(rid, reqs[rid]), daemon=True).start()
 
 
 class Unix(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):

@@ -87,10 +87,57 @@ start_backend "unix:$WORK/v.sock" v values
 start_h2cgi --fastcgi "unix:$WORK/v.sock"
 out=$(h2load -n 300 -c 10 -m 10 "$URL/x" 2>&1 | summary)
 like "$out" "300 succeeded, 0 failed" "300 requests, 100 at a time, to a server taking 3 connections"
-like "$(cat "$ERRLOG")" "backend unix:[^ ]*v.sock says FCGI_MAX_CONNS 3, FCGI_MPXS_CONNS 0" "FCGI_GET_VALUES asked and logged"
+like "$(cat "$ERRLOG")" "backend unix:[^ ]*v.sock says FCGI_MAX_CONNS 3, FCGI_MAX_REQS 3, FCGI_MPXS_CONNS 0\$" "FCGI_GET_VALUES asked and logged"
 is "$(count get_values "$WORK/v.log")" "1" "asked once"
 most=$(sed -n 's/^open //p' "$WORK/v.log" | sort -n | tail -1)
 ok "$([ "$most" -le 4 ]; echo $?)" "never more than 3 connections at once (+1 for the question): $most"
+stop_h2cgi
+stop_backends
+
+# FCGI_MPXS_CONNS 1: requests share a connection, their records interleaved
+start_backend "unix:$WORK/m.sock" m mpx
+start_h2cgi --fastcgi "unix:$WORK/m.sock" --backend-timeout 2
+$CURL "$URL/x?0" > /dev/null # first contact: the question follows it
+out=$(h2load -n 400 -c 4 -m 10 "$URL/x?3" 2>&1 | summary)
+like "$out" "400 succeeded, 0 failed" "400 requests, 40 at a time, to a server that multiplexes"
+like "$(cat "$ERRLOG")" "says FCGI_MAX_CONNS 2, FCGI_MAX_REQS 50, FCGI_MPXS_CONNS 1: requests share connections" \
+    "FCGI_MPXS_CONNS 1 logged"
+most=$(sed -n 's/^busy //p' "$WORK/m.log" | sort -n | tail -1)
+ok "$([ "${most:-0}" -ge 4 ]; echo $?)" "several requests at once on one connection (up to $most)"
+ok "$([ "$most" -le 16 ]; echo $?)" "never more than 16 on one ($most)"
+open=$(sed -n 's/^open //p' "$WORK/m.log" | sort -n | tail -1)
+ok "$([ "$open" -le 3 ]; echo $?)" "never more than its 2 connections at once (+1 for the question): $open"
+ok "$([ "$(count conn "$WORK/m.log")" -le 4 ]; echo $?)" "$(count conn "$WORK/m.log") connections for 401 requests"
+# answers that interleave on the connection reach their own streams: each
+# body names its request (30 at once, 1 to 30 ms, records 2 ms apart)
+rm -rf "$WORK/mx"; mkdir "$WORK/mx"
+$CURL --parallel --parallel-max 30 "$URL/x?[1-30]" -o "$WORK/mx/#1" 2>/dev/null
+bad=0
+for i in $(seq 1 30); do [ "$(cat "$WORK/mx/$i" 2>/dev/null)" = "backend m $i" ] || bad=$((bad + 1)); done
+is "$bad" "0" "30 interleaved answers: each body is its own request's"
+# a client gone mid-request: FCGI_ABORT_REQUEST for its id, and the
+# connection goes on for the others
+c0=$(count conn "$WORK/m.log")
+$CURL --max-time 0.5 "$URL/x?1500" > /dev/null 2>&1
+i=0
+while ! grep -q "^abort " "$WORK/m.log" && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+like "$(grep "^abort " "$WORK/m.log")" "^abort [0-9]+$" "a client reset: the backend read FCGI_ABORT_REQUEST"
+is "$($CURL "$URL/x?abc")" "backend m abc" "the next request on the shared connection"
+is "$(count conn "$WORK/m.log")" "$c0" "no new connection: the aborted request's id was ended, not its connection"
+is "$(count closed "$WORK/m.log")" "0" "no connection closed under a request"
+# a request past --backend-timeout: 504, FCGI_ABORT_REQUEST; the others on
+# its connection go on meanwhile
+$CURL -o /dev/null -w '%{http_code}' "$URL/x?4000" > "$WORK/slow.code" 2>/dev/null &
+SLOW=$!
+sleep 0.3
+fast=0
+for i in 1 2 3 4 5; do [ "$($CURL "$URL/x?f$i")" = "backend m f$i" ] && fast=$((fast + 1)); done
+is "$fast" "5" "other requests answered while one hangs on the shared connection"
+wait $SLOW
+is "$(cat "$WORK/slow.code")" "504" "the hung one: 504 at --backend-timeout"
+ok "$([ "$(count "abort [0-9]*" "$WORK/m.log")" -ge 2 ]; echo $?)" "and its id aborted"
+like "$(cat "$ERRLOG")" "backend unix:[^ ]*m.sock sent nothing for --backend-timeout" "logged with the address"
+ok "$(grep -c "not open" "$ERRLOG")" "no record for an id that is not open"
 stop_h2cgi
 stop_backends
 

@@ -18,8 +18,9 @@
 #include "../../bridge/upstream.h"
 #include "tap.h"
 
-/* what the owner heard */
-static struct {
+/* what the owner heard (heard2: the owner of the second request on a
+ * multiplexed connection) */
+struct heard {
 	char out[200000];
 	size_t out_len;
 	size_t max_slice;
@@ -29,47 +30,52 @@ static struct {
 	uint32_t app_status;
 	char why[400];
 	unsigned retry_after;
-} heard;
+};
+static struct heard heard, heard2;
+static struct upstream *second;
+static int last_id; /* the request id of the last request read */
+
+static struct heard *of(struct upstream *u)
+{
+	return u == second ? &heard2 : &heard;
+}
 
 static size_t o_room(struct upstream *u)
 {
-	(void)u;
-	return heard.room;
+	return of(u)->room;
 }
 
 static int o_stdout(struct upstream *u, const uint8_t *d, size_t n)
 {
-	(void)u;
-	if (n > heard.max_slice)
-		heard.max_slice = n;
-	if (heard.out_len + n <= sizeof(heard.out)) {
-		memcpy(heard.out + heard.out_len, d, n);
-		heard.out_len += n;
+	struct heard *h = of(u);
+	if (n > h->max_slice)
+		h->max_slice = n;
+	if (h->out_len + n <= sizeof(h->out)) {
+		memcpy(h->out + h->out_len, d, n);
+		h->out_len += n;
 	}
 	return 0;
 }
 
 static void o_taken(struct upstream *u, size_t n)
 {
-	(void)u;
-	heard.taken += n;
+	of(u)->taken += n;
 }
 
 static void o_end(struct upstream *u, uint32_t app_status)
 {
-	(void)u;
-	heard.ended++;
-	heard.app_status = app_status;
+	of(u)->ended++;
+	of(u)->app_status = app_status;
 	loop_stop();
 }
 
 static void o_error(struct upstream *u, int status, const char *why, unsigned retry_after)
 {
-	(void)u;
-	heard.errors++;
-	heard.status = status;
-	heard.retry_after = retry_after;
-	snprintf(heard.why, sizeof(heard.why), "%s", why);
+	struct heard *h = of(u);
+	h->errors++;
+	h->status = status;
+	h->retry_after = retry_after;
+	snprintf(h->why, sizeof(h->why), "%s", why);
 	loop_stop();
 }
 
@@ -106,6 +112,8 @@ static void reset_heard(void)
 {
 	memset(&heard, 0, sizeof(heard));
 	heard.room = SIZE_MAX;
+	memset(&heard2, 0, sizeof(heard2));
+	heard2.room = SIZE_MAX;
 }
 
 static int accept_one(int lfd)
@@ -144,8 +152,10 @@ static int read_request(int fd, int *flags, size_t *params, size_t *body)
 		size_t len = (size_t)h[4] << 8 | h[5], pad = h[6];
 		if (read_full(fd, c, len + pad) < 0)
 			return -1;
-		if (h[1] == FCGI_BEGIN_REQUEST)
+		if (h[1] == FCGI_BEGIN_REQUEST) {
 			*flags = c[2];
+			last_id = h[2] << 8 | h[3];
+		}
 		else if (h[1] == FCGI_PARAMS)
 			*params += len;
 		else if (h[1] == FCGI_STDIN && len == 0)
@@ -344,7 +354,85 @@ int main(void)
 	ok(read(b, &c, 1) == 0, "then its connection closes");
 	close(b);
 
-	/* 12: nobody listens: the address is down, 503 with Retry-After */
+	/* 12: a server that says FCGI_MPXS_CONNS 1: two requests share one
+	 * connection, and their interleaved answers reach their own owners */
+	struct upstream v;
+	memset(&v, 0, sizeof(v));
+	upstream_init(&v, &ops, "test #v", 65536, 1000, 1000);
+	second = &v;
+	p.idle_max = 4;
+	p.addrs[0].mpxs = 1;
+	reset_heard();
+	upstream_start(&u, &p, NULL, 0, true);
+	b = accept_one(lfd);
+	ok(read_request(b, &flags, &params, &body) == 0 && last_id == 1, "the first request: id 1");
+	unsigned long long opened = p.opened;
+	upstream_start(&v, &p, NULL, 0, true);
+	ok(read_request(b, &flags, &params, &body) == 0 && last_id == 2,
+	   "the second on the same connection: id 2");
+	ok(p.opened == opened, "no connection opened for it");
+	put_record(b, FCGI_STDOUT, 2, "two", 3);
+	put_record(b, FCGI_STDOUT, 1, "one", 3);
+	put_record(b, FCGI_STDOUT, 2, "+", 1);
+	put_end(b, 2, 0, FCGI_REQUEST_COMPLETE);
+	put_end(b, 1, 0, FCGI_REQUEST_COMPLETE);
+	run_for(50);
+	ok(heard.ended == 1 && heard.out_len == 3 && memcmp(heard.out, "one", 3) == 0,
+	   "request 1 got its own answer (%.*s)", (int)heard.out_len, heard.out);
+	ok(heard2.ended == 1 && heard2.out_len == 4 && memcmp(heard2.out, "two+", 4) == 0,
+	   "request 2 got its own answer (%.*s)", (int)heard2.out_len, heard2.out);
+	ok(p.nidle == 1 && p.busy == 0, "the connection is parked once both ended");
+
+	/* 13: an abort on a shared connection: FCGI_ABORT_REQUEST for that id;
+	 * the connection stays for the other, and the id until the backend
+	 * ends the aborted request */
+	reset_heard();
+	upstream_start(&u, &p, NULL, 0, true);
+	upstream_start(&v, &p, NULL, 0, true);
+	read_request(b, &flags, &params, &body);
+	read_request(b, &flags, &params, &body);
+	ok(p.reused_count >= 3 && p.opened == opened, "both on the kept connection");
+	upstream_abort(&v);
+	run_for(20);
+	ok(read_full(b, h, 8) == 0 && h[1] == FCGI_ABORT_REQUEST && (h[2] << 8 | h[3]) == 2,
+	   "the backend reads FCGI_ABORT_REQUEST for id 2");
+	upstream_start(&v, &p, NULL, 0, true);
+	ok(read_request(b, &flags, &params, &body) == 0 && last_id == 3,
+	   "a new request meanwhile takes id 3: 2 is held until its end");
+	put_record(b, FCGI_STDOUT, 2, "late", 4);
+	put_end(b, 2, 0, FCGI_REQUEST_COMPLETE);
+	put_record(b, FCGI_STDOUT, 1, "one", 3);
+	put_end(b, 1, 0, FCGI_REQUEST_COMPLETE);
+	put_record(b, FCGI_STDOUT, 3, "three", 5);
+	put_end(b, 3, 0, FCGI_REQUEST_COMPLETE);
+	run_for(50);
+	ok(heard.ended == 1 && heard.errors == 0 && heard.out_len == 3, "request 1 answered");
+	ok(heard2.ended == 1 && heard2.out_len == 5 && memcmp(heard2.out, "three", 5) == 0,
+	   "request 3 answered; the aborted one's late bytes dropped (%.*s)", (int)heard2.out_len,
+	   heard2.out);
+	ok(p.nidle == 1 && p.busy == 0, "parked again");
+
+	/* 14: a record for an id that is not open: every request on the
+	 * connection fails, and the connection closes */
+	reset_heard();
+	upstream_start(&u, &p, NULL, 0, true);
+	upstream_start(&v, &p, NULL, 0, true);
+	read_request(b, &flags, &params, &body);
+	read_request(b, &flags, &params, &body);
+	put_record(b, FCGI_STDOUT, 1, "a", 1);
+	put_record(b, FCGI_STDOUT, 2, "b", 1);
+	put_record(b, FCGI_STDOUT, 9, "?", 1);
+	run_for(50);
+	ok(heard.errors == 1 && heard2.errors == 1 && heard.status == 502 &&
+	   strstr(heard.why, "request id 9, which is not open"),
+	   "both requests: 502 (%s)", heard.why);
+	ok(read(b, &c, 1) == 0 && p.nidle == 0 && p.busy == 0, "and the connection is closed");
+	close(b);
+	p.addrs[0].mpxs = -1;
+	second = NULL;
+	upstream_free(&v);
+
+	/* 15: nobody listens: the address is down, 503 with Retry-After */
 	reset_heard();
 	close(lfd);
 	unlink(path);
