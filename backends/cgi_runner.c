@@ -469,7 +469,7 @@ static void serve(FCGX_Request *req)
 
 static void usage(void)
 {
-	fputs("usage: h2cgi-cgi --root DIR [--timeout SECONDS]\n"
+	fputs("usage: h2cgi-cgi --root DIR [--timeout SECONDS] | --version\n"
 	      "Runs CGI scripts under DIR for FastCGI requests on fd 0. See h2cgi-cgi(8).\n",
 	      stderr);
 }
@@ -479,12 +479,13 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
 					     {"timeout", required_argument, NULL, 't'},
 					     {"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, 'V'},
 					     {NULL, 0, NULL, 0}};
 	const char *dir = NULL;
 	FCGX_Request req;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "r:t:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:t:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r': dir = optarg; break;
 		case 't':
@@ -495,6 +496,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'h': usage(); return 0;
+		case 'V': printf("h2cgi-cgi %s (libfcgi %s)\n", PACKAGE_VERSION, FCGI_VERSION); return 0;
 		default: usage(); return 64;
 		}
 	}

@@ -204,15 +204,6 @@ const char *config_kind_name(enum backend_kind k)
 	return names[k];
 }
 
-void config_usage(void)
-{
-	fputs("usage: h2cgi [OPTION]... [--route PATTERN BACKEND [ROUTE OPTION]...]...\n"
-	      "       h2cgi --config FILE [--check]\n"
-	      "BACKEND is --cgi-dir DIR, --spawn CMD, --fastcgi ADDR or --static DIR.\n"
-	      "h2cgi --help lists the options; see h2cgi(8) and h2cgi.conf(5).\n",
-	      stderr);
-}
-
 static void help(void)
 {
 	printf("usage: h2cgi [OPTION]... [--route PATTERN BACKEND [ROUTE OPTION]...]...\n"
@@ -263,7 +254,9 @@ __attribute__((format(printf, 3, 4))) static void problem(struct config *c,
 	va_start(ap, fmt);
 	vfprintf(c->err, fmt, ap);
 	va_end(ap);
-	fputc('\n', c->err);
+	/* one line per problem, each naming its option; the options are a
+	 * --help away (the whole usage after each mistake hides the mistake) */
+	fputs(src && src->file ? "\n" : " (see --help)\n", c->err);
 	c->errors++;
 }
 
@@ -937,7 +930,7 @@ int config_parse(struct config *c, int argc, char **argv)
 		return -1;
 	}
 	if (want_version) {
-		printf("h2cgi %s\n", PACKAGE_VERSION);
+		c->version = true; /* main prints it, with the libraries' versions */
 		return -1;
 	}
 	/* go on after a problem: --check lists them all */
@@ -967,11 +960,8 @@ int config_parse(struct config *c, int argc, char **argv)
 		problem(c, NULL, "--inetd serves one connection: no --workers");
 	if (c->inetd && c->listen_given)
 		problem(c, NULL, "--inetd serves the connection on fd 0: no --listen");
-	if (c->errors) {
-		if (c->err == stderr && !c->check)
-			config_usage();
+	if (c->errors)
 		return 64;
-	}
 	if (c->nlisten == 0 && !c->inetd)
 		c->listen[c->nlisten++] = "[::]:8443";
 	return 0;

@@ -97,6 +97,7 @@ struct config {
 	int workers;              /* event-loop processes */
 	bool verbose;
 	bool check;               /* --check: print the configuration and exit */
+	bool version;             /* --version was asked (config_parse() returned -1) */
 	const char *config_file;  /* --config FILE, or NULL */
 	bool legacy;              /* no --route: routes made from --cgi-dir/--spawn/... */
 
@@ -116,8 +117,8 @@ struct config {
 
 /* Reads the command line and the --config file it names into c (defaults
  * first). Returns 0; 64 (EX_USAGE) after writing each problem to stderr
- * ("FILE:LINE: problem" for the file); -1 after --help or --version were
- * answered. Free with config_free() whatever it returned. */
+ * ("FILE:LINE: problem" for the file); -1 after --help was answered or
+ * --version asked (c->version). Free with config_free() whatever it returned. */
 int config_parse(struct config *c, int argc, char **argv);
 
 /* Frees what config_parse() allocated. */
@@ -130,9 +131,6 @@ void config_print(const struct config *c, FILE *out);
 /* Checks "HOST:PORT" ("[v6]:PORT", ":PORT"): a port of digits in
  * min_port..65535. Returns 0, or -1 with *why. */
 int config_check_port(const char *spec, unsigned min_port, const char **why);
-
-/* Writes the usage text to stderr. */
-void config_usage(void);
 
 /* The name of a backend kind for logs and --check ("cgi", "static"...). */
 const char *config_kind_name(enum backend_kind k);

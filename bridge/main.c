@@ -18,6 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <nghttp2/nghttp2.h>
+
 #include "config.h"
 #include "conn.h"
 #include "keeper.h"
@@ -914,6 +917,18 @@ static void stop_pools(void)
 		rmdir(run_dir);
 }
 
+/* --version: h2cgi's, and those of the libraries it runs with (libfcgi is
+ * the CGI runner's, h2cgi-cgi, as configure found it). */
+static void print_version(void)
+{
+	printf("h2cgi %s\n"
+	       "nghttp2 %s (built with %s)\n"
+	       "GnuTLS %s (built with %s)\n"
+	       "libfcgi %s (h2cgi-cgi, built with)\n",
+	       PACKAGE_VERSION, nghttp2_version(0)->version_str, NGHTTP2_VERSION,
+	       gnutls_check_version(NULL), GNUTLS_VERSION, FCGI_VERSION);
+}
+
 int main(int argc, char **argv)
 {
 	char err[1024];
@@ -924,6 +939,8 @@ int main(int argc, char **argv)
 	saved_argv = argv;
 	int rc = config_parse(&cfg, argc, argv);
 	if (rc != 0) {
+		if (cfg.version)
+			print_version();
 		config_free(&cfg);
 		return rc < 0 ? 0 : cfg.check ? 1 : rc;
 	}

@@ -3,12 +3,13 @@
 . "$(dirname "$0")/lib.sh"
 "$BIN" --bogus >/dev/null 2>"$WORK/e"; rc=$?
 is "$rc" "64" "unknown option: exit 64"
-like "$(cat "$WORK/e")" "usage: h2cgi" "unknown option: usage message"
+is "$(cat "$WORK/e")" "h2cgi: unknown option '--bogus' (see --help)" \
+    "unknown option: one line naming it, and where the options are"
 "$BIN" --listen 127.0.0.1:0 >/dev/null 2>"$WORK/e"; rc=$?
 is "$rc" "64" "nothing to serve: exit 64"
 like "$(cat "$WORK/e")" "nothing to serve" "nothing to serve: says so"
 "$BIN" --procs zero --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
-is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --procs 'zero': expected N or MIN:MAX, 1..1024" "bad number: exit 64, names the option"
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --procs 'zero': expected N or MIN:MAX, 1..1024 (see --help)" "bad number: exit 64, names the option"
 set --
 for i in $(seq 17); do set -- "$@" --fastcgi "127.0.0.1:$((9000 + i))"; done
 "$BIN" "$@" 2>"$WORK/e"; rc=$?
@@ -18,7 +19,7 @@ set --
 for i in $(seq 16); do set -- "$@" --fastcgi "127.0.0.1:$((9000 + i))"; done
 is "$("$BIN" "$@" --check 2>/dev/null | grep -c 'fastcgi "127')" "16" "16 addresses: all taken (--check lists them)"
 "$BIN" --procs 5:2 --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
-is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --procs '5:2': MAX under MIN" "--procs MAX under MIN: refused"
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --procs '5:2': MAX under MIN (see --help)" "--procs MAX under MIN: refused"
 "$BIN" --procs 2:4 --workers 2 --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
 like "$rc:$(cat "$WORK/e")" "^64:.*--procs MIN:MAX and --max-requests need one process \(no --workers\)" \
     "an elastic pool with --workers: refused, with the reason"
@@ -27,7 +28,7 @@ for bad in 127.0.0.1:99999 :65536 127.0.0.1:-1 127.0.0.1:8x 127.0.0.1: 127.0.0.1
     "$BIN" --listen "$bad" --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
     is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --listen '$bad': $(case $bad in
         *:99999|*:65536) echo "the port must be 0..65535" ;; *:) echo "expected HOST:PORT" ;;
-        *:*) echo "the port is not a number" ;; *) echo "expected HOST:PORT" ;; esac)" \
+        *:*) echo "the port is not a number" ;; *) echo "expected HOST:PORT" ;; esac) (see --help)" \
         "--listen $bad: refused, naming the option"
 done
 for bad in 127.0.0.1:99999 127.0.0.1:0 localhost:http; do
@@ -38,21 +39,21 @@ done
 args=
 i=0; while [ $i -lt 65 ]; do args="$args --route /r$i/ --static $CGI"; i=$((i + 1)); done
 "$BIN" $args 2>"$WORK/e"; rc=$?
-is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --route '/r64/': too many routes" "65 routes: refused (64 at most)"
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --route '/r64/': too many routes (see --help)" "65 routes: refused (64 at most)"
 args=
 i=0; while [ $i -lt 33 ]; do args="$args --env V$i=x"; i=$((i + 1)); done
 "$BIN" --route / --cgi-dir "$CGI" $args 2>"$WORK/e"; rc=$?
-is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --env 'V32=x': at most 32 per route" "33 --env: refused"
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --env 'V32=x': at most 32 per route (see --help)" "33 --env: refused"
 args=
 i=0; while [ $i -lt 17 ]; do args="$args --early-hint </h$i.css>;rel=preload"; i=$((i + 1)); done
 "$BIN" --route / --cgi-dir "$CGI" $args 2>"$WORK/e"; rc=$?
-is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --early-hint '</h16.css>;rel=preload': at most 16 per route" "17 --early-hint: refused"
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --early-hint '</h16.css>;rel=preload': at most 16 per route (see --help)" "17 --early-hint: refused"
 "$BIN" --route / --static "$CGI" --index a b c d e f g h i 2>"$WORK/e"; rc=$?
-is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --index 'i': at most 8 index names" "9 index names: refused"
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --index 'i': at most 8 index names (see --help)" "9 index names: refused"
 "$BIN" --route / --cgi-dir "$CGI" --early-hint 'style.css' 2>"$WORK/e"; rc=$?
 like "$rc:$(head -1 "$WORK/e")" "^64:h2cgi: invalid --early-hint 'style\.css': expected a Link value" "a bad --early-hint: refused"
 "$BIN" --send-timeout 0 --cgi-dir "$CGI" 2>"$WORK/e"; rc=$?
-is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --send-timeout '0': expected 1..86400 seconds" "--send-timeout 0: refused"
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --send-timeout '0': expected 1..86400 seconds (see --help)" "--send-timeout 0: refused"
 "$BIN" --cert /nonexistent/cert.pem --key /nonexistent/key.pem --cgi-dir "$CGI" --listen 127.0.0.1:0 2>"$WORK/e"; rc=$?
 ok "$([ $rc -ne 0 ]; echo $?)" "unreadable certificate: non-zero exit"
 like "$(cat "$WORK/e")" "cannot load certificate /nonexistent/cert\.pem with key /nonexistent/key\.pem" "unreadable certificate: names the file"
@@ -66,7 +67,12 @@ like "$(cat "$WORK/e")" "cannot listen on 127\.0\.0\.1:$PORT: Address already in
 "$BIN" --help >"$WORK/e" 2>&1; rc=$?
 is "$rc" "0" "--help: exit 0"
 like "$(cat "$WORK/e")" "--cgi-dir DIR" "--help lists the options"
-is "$("$BIN" --version)" "h2cgi $(sed -n 's/^AC_INIT(\[h2cgi\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")" "--version"
+VERSION=$(sed -n 's/^AC_INIT(\[h2cgi\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")
+is "$("$BIN" --version | head -1)" "h2cgi $VERSION" "--version"
+like "$("$BIN" --version | sed 1d | tr '\n' '|')" \
+    "^nghttp2 [0-9.]+ \(built with [0-9.]+\)\|GnuTLS [0-9.]+ \(built with [0-9.]+\)\|libfcgi [0-9.]+ \(h2cgi-cgi, built with\)\|$" \
+    "--version: the nghttp2, GnuTLS and libfcgi versions"
+is "$("$RUNNER" --version)" "h2cgi-cgi $VERSION (libfcgi $(pkg-config --modversion fcgi))" "h2cgi-cgi --version"
 # IPv6 listener beside the IPv4 one
 stop_h2cgi
 if [ -f /proc/net/if_inet6 ] && command -v curl >/dev/null; then

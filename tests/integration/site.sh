@@ -124,10 +124,10 @@ out=$("$BIN" --config "$WORK/bad2.conf" --check 2>&1); rc=$?
 is "$rc:$out" "1:$WORK/bad2.conf:3: route /x/: static /nonexistent/dir: No such file or directory" \
     "--check: a missing directory, with its line"
 "$BIN" --route / --cgi-dir "$CGI" --static "$S" --check >/dev/null 2>"$WORK/e"; rc=$?
-is "$rc:$(cat "$WORK/e")" "1:h2cgi: invalid --static '$S': a route has one backend: --cgi-dir, --spawn, --fastcgi or --static" \
+is "$rc:$(cat "$WORK/e")" "1:h2cgi: invalid --static '$S': a route has one backend: --cgi-dir, --spawn, --fastcgi or --static (see --help)" \
     "--check on a bad command line: exit 1, the problem and no usage text"
 "$BIN" --cgi-dir "$CGI" --route /x/ --static "$S" 2>"$WORK/e"; rc=$?
-is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: with --route, every backend belongs to a route: put --cgi-dir after one" \
+is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: with --route, every backend belongs to a route: put --cgi-dir after one (see --help)" \
     "a backend outside the routes, with routes: refused"
 kill "$FPM_PID"; wait "$FPM_PID" 2>/dev/null
 echo "1..$T"
