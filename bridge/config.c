@@ -59,6 +59,7 @@ static int set_log_format(struct config *c, const struct opt *o, const char *a, 
 static int set_route(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_backend(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_status_allow(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_log_timestamps(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_docroot(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_procs(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_index(struct config *c, const struct opt *o, const char *a, const char **why);
@@ -174,6 +175,10 @@ static const struct opt opts[] = {
 	 "combined (default) or json", NULL},
 	{"error-log", 0, "FILE", GLOBAL, T_STR, OFF(error_log), 0, 0, NULL, NULL,
 	 "error log file (stderr)", NULL},
+	{"syslog", 0, NULL, GLOBAL, T_BOOL, OFF(syslog), 0, 0, NULL, NULL,
+	 "error log to syslog (facility daemon) instead", NULL},
+	{"log-timestamps", 0, "WHEN", GLOBAL, T_FN, 0, 0, 0, set_log_timestamps, NULL,
+	 "auto (default: when the error log is a file or a terminal), on or off", NULL},
 	{"server-header", 0, "VALUE", GLOBAL, T_FN, OFF(server_header), 0, 0, set_text, NULL,
 	 "send Server: VALUE (none by default)", NULL},
 	{"verbose", 'v', NULL, GLOBAL, T_BOOL, OFF(verbose), 0, 0, NULL, NULL,
@@ -386,6 +391,20 @@ static int set_status_allow(struct config *c, const struct opt *o, const char *a
 	}
 	c->status_all = strcmp(a, "all") == 0;
 	return 0;
+}
+
+static int set_log_timestamps(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	static const char *const words[] = {"auto", "on", "off"};
+
+	(void)o;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(a, words[i]) == 0) {
+			c->log_timestamps = i;
+			return 0;
+		}
+	*why = "expected auto, on or off";
+	return -1;
 }
 
 static int set_backend(struct config *c, const struct opt *o, const char *a, const char **why)
@@ -960,6 +979,8 @@ int config_parse(struct config *c, int argc, char **argv)
 		problem(c, NULL, "--inetd serves one connection: no --workers");
 	if (c->inetd && c->listen_given)
 		problem(c, NULL, "--inetd serves the connection on fd 0: no --listen");
+	if (c->syslog && c->error_log)
+		problem(c, NULL, "--syslog and --error-log: the error log goes to one of them");
 	if (c->errors)
 		return 64;
 	if (c->nlisten == 0 && !c->inetd)

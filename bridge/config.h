@@ -87,6 +87,8 @@ struct config {
 	int header_timeout;       /* seconds for a handshake or a request header block */
 	int send_timeout;         /* seconds a response may wait for the client to read */
 	const char *error_log;    /* file for the error log, or NULL for stderr */
+	bool syslog;              /* --syslog: the error log goes to syslog */
+	int log_timestamps;       /* --log-timestamps: LOG_STAMPS_AUTO, _ON, _OFF */
 	const char *user, *group; /* --user/--group: privileges after start-up */
 	bool allow_root_backends;
 	bool listen_given;        /* --listen was given */

@@ -3,6 +3,9 @@
 #define H2CGI_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <syslog.h>
 
 /* Sets the name logged with every line. */
@@ -21,9 +24,17 @@ void fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), 
 /* Opens the access log ("-" is stderr); returns 0 or -1 with errno. */
 int log_access_open(const char *path);
 
-/* Sends the error log to syslog (facility daemon), for --inetd, where
- * stderr may be the client's socket. */
+/* Sends the error log to syslog (facility daemon): --syslog, and --inetd,
+ * where stderr may be the client's socket. */
 void log_to_syslog(void);
+
+enum { LOG_STAMPS_AUTO, LOG_STAMPS_ON, LOG_STAMPS_OFF };
+
+/* --log-timestamps: whether error log lines begin with the local time in
+ * ISO 8601 with its UTC offset. AUTO: when the error log is a file or a
+ * terminal, not a pipe or socket (a supervisor or the journal stamps lines
+ * itself); decided again whenever the log is reopened. */
+void log_timestamps(int mode);
 
 /* Sends the error log to path (as our fd 2, so backends share it); returns 0
  * or -1 with errno. */
@@ -42,6 +53,18 @@ void log_access_use(int fd);
 /* Reopens the log files after a rotation (SIGUSR1); returns 0, or -1 when a
  * file could not be reopened (the old one is kept). */
 int log_reopen(void);
+
+/* A line of someone else's output being gathered for the error log. */
+struct log_lines {
+	char line[512];
+	size_t len;
+};
+
+/* Gathers data into lines and logs each at LOG_WARNING as "WHO: line"
+ * (long lines split, CR dropped, control bytes as '?', so that nobody
+ * forges log lines); flush logs a last line without its newline. */
+void log_lines_feed(struct log_lines *l, const char *who, const uint8_t *data, size_t len,
+		    bool flush);
 
 /* Appends one line to the access log, if one is open. */
 void log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

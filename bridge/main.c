@@ -143,6 +143,8 @@ static void begin_drain(int sig)
 		return;
 	}
 	draining = true;
+	for (size_t i = 0; i < npools; i++)
+		pool_stopping(pools[i]);
 	log_info("signal %d: draining %lu connections for up to %d s", sig, conn_count(), cfg.grace);
 	close_listeners();
 	conn_shutdown_all();
@@ -418,6 +420,8 @@ static void on_signal(struct loop_io *io, uint32_t events)
 				begin_drain(sig);
 			} else if (!draining) {
 				draining = true;
+				for (size_t i = 0; i < npools; i++)
+					pool_stopping(pools[i]);
 				log_info("signal %d: stopping %d workers", sig, workers_alive());
 				forward(SIGTERM);
 				loop_timer_set(&kill_timer, (uint64_t)(cfg.grace + 5) * 1000, kill_workers);
@@ -957,6 +961,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	int inetd_rfd = -1, inetd_wfd = -1;
+	log_timestamps(cfg.log_timestamps);
+	if (cfg.syslog)
+		log_to_syslog();
 	if (cfg.inetd) {
 		take_inetd_connection(&inetd_rfd, &inetd_wfd);
 		if (cfg.error_log == NULL)

@@ -121,7 +121,74 @@ int pool_external(struct pool *p, const char *name, const char *const *addrs, si
 
 /* In the child: fd 0 is the pool socket, fd 1 /dev/null, fd 2 our stderr;
  * it dies with us (PR_SET_PDEATHSIG), so a SIGKILLed master leaves no orphans. */
-static void child_exec(struct pool *p, int listen_fd, pid_t parent)
+/* A spawned process's stderr: h2cgi reads it and logs it line by line as
+ * "pool NAME[PID]", so that each line says whose it is. */
+struct errpipe {
+	struct loop_io io; /* first: freed through loop_free_later */
+	struct pool *pool;
+	pid_t pid;
+	struct errpipe *next;
+	struct log_lines lines;
+};
+
+static void errpipe_close(struct errpipe *e)
+{
+	char who[120];
+
+	snprintf(who, sizeof(who), "pool %s[%d]", e->pool->name, (int)e->pid);
+	log_lines_feed(&e->lines, who, NULL, 0, true);
+	for (struct errpipe **q = &e->pool->errpipes; *q; q = &(*q)->next)
+		if (*q == e) {
+			*q = e->next;
+			break;
+		}
+	int fd = e->io.fd;
+	loop_del(&e->io);
+	close(fd);
+	loop_free_later(&e->io);
+}
+
+/* Reads what waits (at most 64 KiB a turn); EOF: every copy of the write
+ * end is closed, the process and whatever it started are gone. */
+static void errpipe_io(struct loop_io *io, uint32_t events)
+{
+	struct errpipe *e = (struct errpipe *)io;
+	char who[120];
+	uint8_t b[4096];
+
+	(void)events;
+	snprintf(who, sizeof(who), "pool %s[%d]", e->pool->name, (int)e->pid);
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = read(io->fd, b, sizeof(b));
+		if (n > 0) {
+			log_lines_feed(&e->lines, who, b, (size_t)n, false);
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		errpipe_close(e);
+		return;
+	}
+}
+
+/* Watches r, the read end of process pid's stderr. */
+static void errpipe_watch(struct pool *p, pid_t pid, int r)
+{
+	struct errpipe *e = calloc(1, sizeof(*e));
+
+	if (e == NULL || fcntl(r, F_SETFL, O_NONBLOCK) < 0 ||
+	    loop_add(&e->io, r, EPOLLIN, errpipe_io) < 0) {
+		free(e);
+		close(r);
+		return;
+	}
+	e->pool = p;
+	e->pid = pid;
+	e->next = p->errpipes;
+	p->errpipes = e;
+}
+
+static void child_exec(struct pool *p, int listen_fd, pid_t parent, int err_fd)
 {
 	sigset_t none;
 
@@ -137,6 +204,8 @@ static void child_exec(struct pool *p, int listen_fd, pid_t parent)
 		_exit(1);
 	if (null > 2)
 		close(null);
+	if (err_fd >= 0 && dup2(err_fd, 2) < 0)
+		_exit(1);
 	execl("/bin/sh", "sh", "-c", p->cmd, (char *)NULL);
 	_exit(127);
 }
@@ -144,14 +213,25 @@ static void child_exec(struct pool *p, int listen_fd, pid_t parent)
 static int start_proc(struct pool *p, struct pool_gen *g, struct proc *pr)
 {
 	pid_t parent = getpid();
-	pid_t pid = fork();
+	int err[2] = {-1, -1};
 
+	if (pipe2(err, O_CLOEXEC) < 0)
+		log_warn("pool %s: no pipe for the backend's stderr: %s", p->name, strerror(errno));
+	pid_t pid = fork();
 	if (pid < 0) {
 		log_err("pool %s: fork: %s", p->name, strerror(errno));
+		if (err[0] >= 0) {
+			close(err[0]);
+			close(err[1]);
+		}
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(p, pr->listen_fd >= 0 ? pr->listen_fd : g->listen_fd, parent);
+		child_exec(p, pr->listen_fd >= 0 ? pr->listen_fd : g->listen_fd, parent, err[1]);
+	if (err[0] >= 0) {
+		close(err[1]);
+		errpipe_watch(p, pid, err[0]);
+	}
 	pr->pid = pid;
 	pr->on = true;
 	pr->started = pr->idle_since = loop_now();
@@ -1402,6 +1482,11 @@ bool pool_reap(struct pool *p, pid_t pid, int status)
 		uint64_t now = loop_now(), lived = now - pr->started;
 		pr->pid = 0;
 		pr->busy = false;
+		if (p->stopping) { /* its supervisor stops everything (SIGTERM to the group) */
+			pr->on = false;
+			log_info("pool %s: backend %d exited while h2cgi stops", p->name, (int)pid);
+			return true;
+		}
 		if (pr->stopping) { /* --proc-idle */
 			pr->stopping = pr->on = false;
 			log_info("pool %s: process %d stopped after --proc-idle", p->name, (int)pid);
@@ -1443,6 +1528,11 @@ bool pool_reap(struct pool *p, pid_t pid, int status)
 		return true;
 	}
 	return false;
+}
+
+void pool_stopping(struct pool *p)
+{
+	p->stopping = true;
 }
 
 /* TERM, a second to go, then KILL; waits for every child of g. */
@@ -1496,6 +1586,12 @@ void pool_stop(struct pool *p)
 	}
 	loop_timer_cancel(&p->timer);
 	loop_timer_cancel(&p->idle_timer);
+	while (p->errpipes) { /* the processes are gone: their last words */
+		struct errpipe *e = p->errpipes;
+		errpipe_io(&e->io, EPOLLIN);
+		if (p->errpipes == e)
+			errpipe_close(e); /* a grandchild still holds it */
+	}
 	for (int i = 0; i < p->naddrs; i++)
 		free(p->addrs[i].label);
 	p->naddrs = 0;

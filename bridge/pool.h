@@ -115,8 +115,12 @@ enum pool_role {
 	POOL_WORKER, /* connects through the pool's stable link; reports retired generations */
 };
 
+struct errpipe;
+
 struct pool {
 	const char *name;             /* for logs: "cgi" or "app" */
+	struct errpipe *errpipes;     /* spawned: the processes' stderr, being read */
+	bool stopping;                /* h2cgi stops: an exiting process is not restarted */
 	struct sockaddr_storage addr; /* spawned: where to connect */
 	socklen_t addrlen;
 	struct pool_addr addrs[POOL_MAX_ADDRS]; /* external: several servers */
@@ -225,6 +229,10 @@ void pool_log_status(const struct pool *p);
  * requests; the old one stops once its requests are done. No-op for an
  * external server. Returns 0, or -1 (the old generation stays). */
 int pool_restart(struct pool *p);
+
+/* h2cgi is stopping (SIGTERM): a process that exits from now on (the
+ * supervisor may have signalled them all) is not restarted. */
+void pool_stopping(struct pool *p);
 
 /* Handles a child's exit (from SIGCHLD); restarts it with backoff. Returns
  * true when pid belonged to p. */

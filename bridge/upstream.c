@@ -75,30 +75,13 @@ static struct upstream *user_at(const struct pool_conn *pc, unsigned id)
 	return pc->users[id - 1];
 }
 
-static void log_stderr_line(struct upstream *u)
-{
-	log_warn("stderr %s: %.*s", u->tag, (int)u->errline_len, u->errline);
-	u->errline_len = 0;
-}
-
-/* FCGI_STDERR: one log line per line (long lines split), control bytes
- * replaced so that a script cannot forge log lines; flush logs a last
- * line that had no newline. */
+/* FCGI_STDERR: one log line per line, "stderr CLIENT #STREAM ...". */
 static void on_stderr(struct upstream *u, const uint8_t *data, size_t len, bool flush)
 {
-	for (size_t i = 0; i < len; i++) {
-		if (data[i] == '\n') {
-			log_stderr_line(u);
-			continue;
-		}
-		if (u->errline_len == sizeof(u->errline))
-			log_stderr_line(u);
-		bool ctl = (data[i] < 0x20 && data[i] != '\t') || data[i] == 0x7f;
-		if (data[i] != '\r')
-			u->errline[u->errline_len++] = ctl ? '?' : (char)data[i];
-	}
-	if (flush && u->errline_len)
-		log_stderr_line(u);
+	char who[300];
+
+	snprintf(who, sizeof(who), "stderr %s", u->tag);
+	log_lines_feed(&u->err, who, data, len, flush);
 }
 
 /* True when u's head or STDIN records wait to be written. */
@@ -678,7 +661,7 @@ int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, si
 	u->stdin_written = 0;
 	u->stdin_closed = u->end_queued = u->stdin_dropped = false;
 	u->retried = u->answered = u->ended = false;
-	u->errline_len = 0;
+	u->err.len = 0;
 	u->wait.ready = on_ready;
 	u->wait.expired = on_expired;
 	/* FCGI_KEEP_CONN (FastCGI 1.0 §5.1): the backend leaves the connection

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "fcgi.h"
+#include "log.h"
 #include "pool.h"
 
 struct upstream;
@@ -67,8 +68,7 @@ struct upstream {
 	bool answered;            /* a byte came back for this request */
 	bool ended;               /* its FCGI_END_REQUEST came */
 	bool flushing;
-	char errline[512];        /* a STDERR line being gathered */
-	size_t errline_len;
+	struct log_lines err;     /* a STDERR line being gathered */
 };
 
 /* Sets u up (zeroed storage) for an owner; tag must outlive u. */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds h2cgi from scratch and runs every test: the plain build (-Werror),
-# an ASan+UBSan build, the libFuzzer targets (clang), and make distcheck.
+# an ASan+UBSan build, the libFuzzer targets (clang), make distcheck, and
+# the Debian package (built, installed, run, purged: tests/package/deb.sh).
 # Ends with one line: "N passed, N failed, N skipped". Exit status 1 on any
 # failure. Build trees and logs are in _build/.
 set -u
@@ -54,5 +55,14 @@ if (cd _build/plain && make -j2 distcheck >distcheck.log 2>&1); then
 else
     fail=$((fail + 1)); tail -30 _build/plain/distcheck.log
 fi
+# the .deb built, installed, run, rotated, purged: as root, alone (it
+# installs a system package, so never inside make check)
+echo "== Debian package (tests/package/deb.sh)"
+sh "$top/tests/package/deb.sh" > _build/deb.log 2>&1
+grep -E '^(not ok|#)' _build/deb.log | head -20
+p=$(grep -c '^ok ' _build/deb.log) f=$(grep -c '^not ok' _build/deb.log)
+s=$(grep -Ec '^(ok .*# SKIP|1\.\.0 # SKIP)' _build/deb.log)
+pass=$((pass + p - s)) fail=$((fail + f)) skip=$((skip + s))
+grep -q '^1\.\.[0-9]' _build/deb.log || fail=$((fail + 1)) # no plan: the run broke
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
