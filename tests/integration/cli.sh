@@ -115,4 +115,18 @@ ok "$([ $rc -ne 0 ]; echo $?)" "h2cgi-cgi outside FastCGI: non-zero exit"
 like "$(cat "$WORK/e")" "not a FastCGI listening socket" "h2cgi-cgi outside FastCGI: says why"
 "$RUNNER" 2>"$WORK/e"; rc=$?
 is "$rc" "64" "h2cgi-cgi without --root: exit 64"
+
+# --help: to stdout, one line per option, grouped; the README's option table
+# and h2cgi(8) name every option it lists, and the table lists no other
+"$BIN" --help > "$WORK/help" 2> "$WORK/e"; rc=$?
+is "$rc:$(cat "$WORK/e")" "0:" "--help: exit 0, on stdout"
+sed -n 's/^  \(-.,\)\{0,1\}--\([a-z0-9-]*\) .*/\2/p' "$WORK/help" | sort -u > "$WORK/help.opts"
+ok "$([ "$(wc -l < "$WORK/help.opts")" -ge 60 ]; echo $?)" "--help lists $(wc -l < "$WORK/help.opts") options"
+like "$(grep -c '^[A-Z].*:$' "$WORK/help")" "^(9|1[0-9])$" "in groups ($(grep '^[A-Z].*:$' "$WORK/help" | tr -d : | tr '\n' ',' ))"
+sed -n 's/^| \([^|]*\)|.*/\1/p' "$top_srcdir/README" | grep -o -- '--[a-z0-9-]*' | sed 's/^--//' |
+    sort -u > "$WORK/readme.opts"
+is "$(comm -3 "$WORK/help.opts" "$WORK/readme.opts" | tr -d '\t' | tr '\n' ' ')" "" \
+    "the README's option table has exactly the options of --help"
+grep -o '\\-\\-[a-z0-9\\-]*' "$top_srcdir/doc/h2cgi.8" | sed 's/\\-/-/g; s/^--//' | sort -u > "$WORK/man.opts"
+is "$(comm -23 "$WORK/help.opts" "$WORK/man.opts" | tr '\n' ' ')" "" "h2cgi(8) names every option of --help"
 done_testing

@@ -136,4 +136,23 @@ sleep 0.5
 kill "$S"; wait "$S"
 like "$(cat "$WORK/root.log")" "warning: running as root: give --user USER" "--fastcgi as root without --user: a warning"
 rm -rf "$D"
+
+# tools/serve-examples.sh (the Quick start's first line) with a --listen of
+# ours: it replaces the default, and the script ends by printing the URLs
+P=$(free_port)
+BUILDDIR=$top_builddir sh "$top_srcdir/tools/serve-examples.sh" --listen "127.0.0.1:$P" \
+    > "$WORK/serve.out" 2> "$WORK/serve.err" &
+S=$!
+i=0
+while ! grep -q "Ctrl-C stops it" "$WORK/serve.out" && kill -0 $S 2>/dev/null && [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+like "$(cat "$WORK/serve.out")" "^    https://127\.0\.0\.1:$P/cgi-bin/hello\.cgi\$" "serve-examples.sh prints the URLs to open"
+is "$($CURL "https://127.0.0.1:$P/cgi-bin/hello.cgi")" "Hello, world" "and serves them, on the given --listen"
+is "$(grep -c "listening on" "$WORK/serve.err")" "1" "the given --listen replaced the default ones"
+kill $S
+wait $S
+like "$(sed -n 's/^listen="\(.*\)"$/\1/p' "$top_srcdir/tools/serve-examples.sh")" "^--listen 127\.0\.0\.1:8443$" \
+    "by default it listens on localhost only"
 done_testing
