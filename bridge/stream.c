@@ -880,8 +880,9 @@ static void start_backend(struct stream *s)
 	const struct config *cfg = cfg_of(s);
 	struct buf params = {0};
 
-	snprintf(s->tag, sizeof(s->tag), "%s:%u #%d %s", s->conn->peer_addr, s->conn->peer_port,
-		 s->id, s->route.script_name ? s->route.script_name : "-");
+	snprintf(s->tag, sizeof(s->tag), "%s:%u #%d route %s %s", s->conn->peer_addr,
+		 s->conn->peer_port, s->id, s->sr->conf->pattern,
+		 s->route.script_name ? s->route.script_name : "-");
 	upstream_init(&s->up, &stream_up_ops, s->tag, cfg->stream_buffer,
 		      (unsigned)cfg->connect_timeout * 1000U, (unsigned)cfg->backend_timeout * 1000U);
 	s->state = ST_BACKEND;

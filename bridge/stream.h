@@ -78,7 +78,7 @@ struct stream {
 
 	/* backend */
 	struct upstream up;
-	char tag[160];                /* "client:port #stream script" for its log lines */
+	char tag[320];                /* "client:port #stream route PATTERN script" for its log lines */
 
 	/* response */
 	long long resp_length;        /* the backend's Content-Length, -1: none */

@@ -47,7 +47,7 @@ is "$out" "HTTP_COOKIE=sid=42 QUERY_STRING=from=redirect REQUEST_METHOD=GET SCRI
 
 out=$($CURL -w '%{http_code}' -o /dev/null "$URL/cgi-bin/fail.cgi")
 is "$out" "500" "fail.cgi: 500 when the script fails before its headers"
-like "$(cat "$ERRLOG")" "stderr 127\.0\.0\.1:[0-9]+ #[0-9]+ /cgi-bin/fail\.cgi: fail\.cgi: cannot open the database" \
+like "$(cat "$ERRLOG")" "stderr 127\.0\.0\.1:[0-9]+ #[0-9]+ route /cgi-bin/ /cgi-bin/fail\.cgi: fail\.cgi: cannot open the database" \
     "fail.cgi: its stderr is logged, tagged with the stream and script"
 like "$(cat "$ERRLOG")" "fail\.cgi exited with status 3 before writing its headers" "fail.cgi: the runner logs why"
 
