@@ -15,6 +15,7 @@
 #include "h2.h"
 #include "proto.h"
 #include "proxy.h"
+#include "linger.h"
 #include "log.h"
 #include "stream.h"
 #include "tls.h"
@@ -412,9 +413,12 @@ static void conn_free(struct conn *c)
 		tls_release(c->creds);
 	}
 	buf_free(&c->in);
-	close(fd);
-	if (c->wfd != fd)
+	if (c->wfd != fd) { /* inetd pipes: nothing to linger on */
+		close(fd);
 		close(c->wfd);
+	} else {
+		linger_close(fd);
+	}
 	buf_free(&c->out);
 	if (c->prev)
 		c->prev->next = c->next;

@@ -13,6 +13,12 @@
 #include "stream.h"
 
 #define RESET_MEMORY 128 /* streams we reset whose late frames are ignored */
+/* Frames that carry nothing (PRIORITY, DATA and CONTINUATION without a
+ * byte, not ending anything) a connection may send: this many, and a few
+ * more per stream it opened; past that, GOAWAY ENHANCE_YOUR_CALM (RFC 9113
+ * §10.5: such frames cost the server work and the client nothing). */
+#define EMPTY_FRAMES_BASE 1000
+#define EMPTY_FRAMES_PER_STREAM 8
 
 /* The HTTP/2 side of a connection. */
 struct h2 {
@@ -20,6 +26,10 @@ struct h2 {
 	int32_t max_id;                  /* highest stream id the client opened */
 	int32_t resets[RESET_MEMORY];    /* ring of streams we reset lately */
 	unsigned nresets;
+	unsigned long long opened;       /* streams the client opened */
+	unsigned long long empty;        /* frames that carried nothing */
+	bool calmed;                     /* told ENHANCE_YOUR_CALM */
+	bool told_invalid;               /* a malformed request was logged */
 };
 
 static nghttp2_session *sess(const struct conn *c)
@@ -43,14 +53,40 @@ static bool reset_lately(const struct h2 *h, int32_t id)
  * it used before; HEADERS on a lower id that is not a stream we know or
  * reset is a connection error of type PROTOCOL_ERROR. libnghttp2 drops
  * such a block silently, so it is caught here, before it is decoded. */
+/* True for a frame that carries nothing and ends nothing. */
+static bool empty_frame(const nghttp2_frame_hd *hd)
+{
+	switch (hd->type) {
+	case NGHTTP2_PRIORITY:
+		return true;
+	case NGHTTP2_DATA:
+		return hd->length == 0 && !(hd->flags & NGHTTP2_FLAG_END_STREAM);
+	case NGHTTP2_CONTINUATION:
+		return hd->length == 0 && !(hd->flags & NGHTTP2_FLAG_END_HEADERS);
+	default:
+		return false;
+	}
+}
+
 static int on_begin_frame(nghttp2_session *ss, const nghttp2_frame_hd *hd, void *u)
 {
 	struct h2 *h = ((struct conn *)u)->h2;
 
+	if (empty_frame(hd) && ++h->empty > EMPTY_FRAMES_BASE + EMPTY_FRAMES_PER_STREAM * h->opened &&
+	    !h->calmed) {
+		struct conn *c = u;
+		h->calmed = true;
+		log_warn("%s:%u: HTTP/2: %llu frames that carry nothing (PRIORITY, empty DATA or "
+			 "CONTINUATION) for %llu streams: GOAWAY ENHANCE_YOUR_CALM", c->peer_addr,
+			 c->peer_port, h->empty, h->opened);
+		nghttp2_session_terminate_session(ss, NGHTTP2_ENHANCE_YOUR_CALM);
+		return 0;
+	}
 	if (hd->type != NGHTTP2_HEADERS || hd->stream_id % 2 == 0)
 		return 0;
 	if (hd->stream_id > h->max_id) {
 		h->max_id = hd->stream_id;
+		h->opened++;
 		return 0;
 	}
 	if (nghttp2_session_find_stream(ss, hd->stream_id) == NULL &&
@@ -102,6 +138,44 @@ static int on_frame_recv(nghttp2_session *ss, const nghttp2_frame *f, void *u)
 	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
 		stream_on_body_end(s);
 	return 0;
+}
+
+/* A malformed request (RFC 9113 §8.1.1: a bad pseudo-header, a field
+ * nghttp2 refuses): reset with PROTOCOL_ERROR by nghttp2; logged once per
+ * connection, so that a client cannot flood the log with them. */
+static void tell_invalid(struct conn *c, int32_t id, const char *what)
+{
+	struct h2 *h = c->h2;
+
+	if (h->told_invalid)
+		return;
+	h->told_invalid = true;
+	log_info("%s:%u: HTTP/2: stream %d: malformed request (%s): RST_STREAM PROTOCOL_ERROR "
+		 "(RFC 9113 §8.1.1; further ones on this connection not logged)", c->peer_addr,
+		 c->peer_port, id, what);
+}
+
+static int on_invalid_frame(nghttp2_session *ss, const nghttp2_frame *f, int lib_error, void *u)
+{
+	(void)ss;
+	tell_invalid(u, f->hd.stream_id, nghttp2_strerror(lib_error));
+	return 0;
+}
+
+static int on_invalid_header(nghttp2_session *ss, const nghttp2_frame *f, const uint8_t *name,
+			     size_t nl, const uint8_t *value, size_t vl, uint8_t flags, void *u)
+{
+	char what[120];
+
+	(void)ss, (void)value, (void)vl, (void)flags;
+	/* the name is a client's bytes: only its printable part, bounded */
+	size_t n = 0;
+	while (n < nl && n < 40 && name[n] > 0x20 && name[n] < 0x7f)
+		n++;
+	snprintf(what, sizeof(what), "invalid header field \"%.*s\"%s", (int)n, (const char *)name,
+		 n < nl ? "..." : "");
+	tell_invalid(u, f->hd.stream_id, what);
+	return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 }
 
 static int on_data_chunk(nghttp2_session *ss, uint8_t flags, int32_t id, const uint8_t *data,
@@ -186,6 +260,8 @@ static int h2_start(struct conn *c)
 	nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
 	nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
 	nghttp2_session_callbacks_set_on_begin_frame_callback(cb, on_begin_frame);
+	nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cb, on_invalid_frame);
+	nghttp2_session_callbacks_set_on_invalid_header_callback(cb, on_invalid_header);
 	nghttp2_session_callbacks_set_send_data_callback(cb, send_data);
 	if (nghttp2_option_new(&opt) != 0) {
 		nghttp2_session_callbacks_del(cb);
@@ -271,6 +347,14 @@ static int h2_recv(struct conn *c, const uint8_t *data, size_t len)
 {
 	ssize_t n = nghttp2_session_mem_recv(sess(c), data, len);
 
+	if (n == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || n == NGHTTP2_ERR_FLOODED) {
+		/* a flood: said to the client (GOAWAY after its last frame, then
+		 * the staged close) and to the admin, whatever --verbose says */
+		log_warn("%s:%u: HTTP/2: %s: GOAWAY ENHANCE_YOUR_CALM", c->peer_addr, c->peer_port,
+			 nghttp2_strerror((int)n));
+		nghttp2_session_terminate_session(sess(c), NGHTTP2_ENHANCE_YOUR_CALM);
+		return 0;
+	}
 	if (n < 0) {
 		if (c->cfg->verbose)
 			log_info("%s:%u: HTTP/2: %s", c->peer_addr, c->peer_port,

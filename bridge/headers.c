@@ -58,6 +58,46 @@ bool hdr_valid_value(const char *value, size_t len)
 	return true;
 }
 
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alnum(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool hdr_valid_authority(const char *v, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0)
+		return false;
+	if (v[0] == '[') { /* IPv6address or IPvFuture: hex digits, colons, dots */
+		for (i = 1; i < n && v[i] != ']'; i++)
+			if (hdr_hex_digit((unsigned char)v[i]) < 0 && v[i] != ':' && v[i] != '.')
+				return false;
+		if (i == n || i == 1)
+			return false;
+		i++;
+	} else {
+		for (; i < n && v[i] != ':'; i++)
+			if (!is_alnum(v[i]) && (v[i] == '\0' || strchr("-._~%!$&'()*+,;=", v[i]) == NULL))
+				return false;
+		if (i == 0)
+			return false;
+	}
+	if (i == n)
+		return true;
+	if (v[i] != ':' || n - i - 1 > 5)
+		return false;
+	for (i++; i < n; i++)
+		if (!is_digit(v[i]))
+			return false;
+	return true;
+}
+
 int hdr_split_line(char *line, size_t n, struct hdr *h, const char **why)
 {
 	char *colon = n ? memchr(line, ':', n) : NULL;

@@ -30,6 +30,13 @@ bool hdr_valid_name(const char *name, size_t len);
  * no NUL, CR, LF or other control characters. */
 bool hdr_valid_value(const char *value, size_t len);
 
+/* True when value is an authority as HTTP has it (RFC 9110 §7.2, RFC 3986
+ * §3.2.2-3): host [ ":" port ], the host an IP-literal in brackets or a
+ * reg-name/IPv4 of unreserved, pct-encoded and sub-delims characters (no
+ * userinfo), the port at most 5 digits. Host and :authority must be this
+ * (RFC 9112 §3.2: else 400). */
+bool hdr_valid_authority(const char *value, size_t len);
+
 /* Splits a header line (without its line end) in place into h: a token
  * name, a colon, the value without surrounding SP/HTAB (RFC 9110 §5.5,
  * RFC 9112 §5). Returns 0, or -1 with *why for a folded line, no colon, an

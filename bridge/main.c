@@ -24,6 +24,7 @@
 #include "config.h"
 #include "conn.h"
 #include "keeper.h"
+#include "linger.h"
 #include "listen.h"
 #include "hints.h"
 #include "log.h"
@@ -1086,6 +1087,7 @@ int main(int argc, char **argv)
 	close_listeners();
 	conn_close_all();
 	conn_before_sleep(); /* frees them: their streams release the backends */
+	linger_stop_all();
 	stop_pools();
 	log_info("stopped");
 	if (!cfg.cleartext)

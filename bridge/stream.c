@@ -134,7 +134,7 @@ struct stream *stream_new(struct conn *c, int32_t id)
 		return NULL;
 	s->conn = c;
 	s->id = id;
-	s->method = s->path = s->authority = s->scheme = -1;
+	s->method = s->path = s->authority = s->scheme = s->host = -1;
 	s->content_length = -1;
 	s->resp_length = -1;
 	s->proto = "HTTP/2.0";
@@ -186,8 +186,11 @@ int stream_on_header(struct stream *s, const uint8_t *name, size_t nl, const uin
 		s->authority = i;
 	else if (strcmp(n, ":scheme") == 0)
 		s->scheme = i;
-	else if (strcmp(n, "host") == 0 && s->authority < 0)
-		s->authority = i; /* RFC 9113 §8.3.1: Host stands in for :authority */
+	else if (strcmp(n, "host") == 0 && s->nhost++ == 0) {
+		s->host = i;
+		if (s->authority < 0)
+			s->authority = i; /* RFC 9113 §8.3.1: Host stands in for :authority */
+	}
 	else if (strcmp(n, "content-length") == 0)
 		s->content_length = strtoll(hval(s, i), NULL, 10); /* nghttp2 checked it */
 	return 0;
@@ -900,6 +903,25 @@ static void start_backend(struct stream *s)
 		stream_fail(s, 500, "cannot send the request body");
 }
 
+/* RFC 9112 §3.2, RFC 9113 §8.3.1: one Host at most, a valid authority,
+ * and over HTTP/2 a Host equal to :authority; else 400. */
+static bool bad_authority(struct stream *s)
+{
+	const char *why = NULL;
+
+	if (s->nhost > 1)
+		why = "more than one Host field";
+	else if (s->authority >= 0 &&
+		 !hdr_valid_authority(hval(s, s->authority), s->hdrs[s->authority].value_len))
+		why = "invalid authority (Host or :authority): not host[:port] (RFC 9110 §7.2)";
+	else if (s->host >= 0 && s->host != s->authority &&
+		 strcmp(hval(s, s->host), hval(s, s->authority)) != 0)
+		why = "Host field differs from :authority (RFC 9113 §8.3.1)";
+	if (why)
+		stream_fail(s, 400, why);
+	return why != NULL;
+}
+
 void stream_on_request(struct stream *s, bool end_stream)
 {
 	s->state = ST_BACKEND;
@@ -912,6 +934,8 @@ void stream_on_request(struct stream *s, bool end_stream)
 		stream_fail(s, 400, "no :method or :path"); /* e.g. CONNECT */
 		return;
 	}
+	if (bad_authority(s))
+		return;
 	if (status_page(s))
 		return;
 	if (route(s, hval(s, s->path)) < 0)

@@ -63,6 +63,8 @@ struct stream {
 	size_t nhdr, hdr_cap;
 	bool hdr_overflow;
 	int method, path, authority, scheme; /* indexes into hdrs, -1 if absent */
+	int host;                     /* the Host field's index, -1 if absent */
+	unsigned nhost;               /* Host fields seen */
 	long long content_length;     /* -1: none given */
 	long long body_seen;
 	bool req_done;                /* END_STREAM received */

@@ -55,6 +55,21 @@ int main(void)
 	   "CR, LF, NUL refused");
 	ok(!hdr_valid_value("a\x7f", 2) && !hdr_valid_value("\x01", 1), "DEL and C0 refused");
 
+	/* authorities (RFC 9110 §7.2, RFC 3986 §3.2.2) */
+	static const char *const good_auth[] = {"example.com", "example.com:443", "127.0.0.1:8443",
+						"[::1]", "[::1]:8443", "[2001:db8::7]:1", "a-b_c~d.e",
+						"xn--bcher-kva.example", "h:", "%41b", "a!$&'()*+,;=b"};
+	for (size_t i = 0; i < sizeof(good_auth) / sizeof(good_auth[0]); i++)
+		ok(hdr_valid_authority(good_auth[i], strlen(good_auth[i])), "authority '%s' taken",
+		   good_auth[i]);
+	static const char *const bad_auth[] = {"", "a b", "a b\"<x>", "user@host", ":80", "host:8o",
+					       "host:123456", "[::1", "[]", "[::g]", "a/b", "a\\b",
+					       "h\"", "<x>", "a:1:2", "[::1]x"};
+	for (size_t i = 0; i < sizeof(bad_auth) / sizeof(bad_auth[0]); i++)
+		ok(!hdr_valid_authority(bad_auth[i], strlen(bad_auth[i])), "authority '%s' refused",
+		   bad_auth[i]);
+	ok(!hdr_valid_authority("a\0b", 3), "a NUL inside refused");
+
 	char lc[] = "X-MiXeD";
 	hdr_lower(lc, strlen(lc));
 	ok(strcmp(lc, "x-mixed") == 0, "lower-casing");

@@ -1,0 +1,251 @@
+#!/usr/bin/python3
+"""attack.py - hostile HTTP/2 and HTTP/1.1 clients for the attack suite.
+
+usage: attack.py PORT CASE [CONTROL_PATH]
+
+Runs one attack CASE against h2cgi on 127.0.0.1:PORT (TLS) while a control
+client fetches CONTROL_PATH (default /cgi-bin/hello.cgi) every 100 ms on a
+connection of its own. Prints one JSON object: the case, the answer h2cgi
+gave the attacker ("goaway ENHANCE_YOUR_CALM", "status 400", ...), and the
+control client's fetches, failures and worst latency in ms.
+
+Cases:
+  priority-flood   5000 PRIORITY frames
+  data-flood       a POST, then 5000 DATA frames without a byte
+  cont-flood       HEADERS without END_HEADERS, then 5000 empty CONTINUATION
+  priority-fair    200 GETs, each after a PRIORITY frame (must all be answered)
+  host-mismatch    :authority and a Host field that differ (RFC 9113 8.3.1)
+  host-bad-h2      :authority with a space and quotes
+  host-bad-h1      HTTP/1.1 with Host: a b"<x> (RFC 9112 3.2)
+"""
+import json
+import os
+import socket
+import ssl
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import h2frames  # noqa: E402  (connect, raw frames, event pumping)
+import h2.events  # noqa: E402
+from hyperframe.frame import ContinuationFrame, DataFrame, HeadersFrame, PriorityFrame  # noqa: E402
+
+FLOOD = 5000
+
+
+class Control(threading.Thread):
+    """Fetches a small page every 100 ms; keeps the worst latency."""
+
+    def __init__(self, port, path):
+        super().__init__(daemon=True)
+        self.port, self.path = port, path
+        self.stop = threading.Event()
+        self.n = self.failed = 0
+        self.worst = 0.0
+
+    def fetch(self, tls, conn):
+        sid = conn.get_next_available_stream_id()
+        conn.send_headers(sid, h2frames.headers("GET", self.path, self.port), end_stream=True)
+        tls.sendall(conn.data_to_send())
+        t0 = time.monotonic()
+        status = None
+        while True:
+            data = tls.recv(65536)
+            if not data:
+                raise EOFError
+            for ev in conn.receive_data(data):
+                if isinstance(ev, h2.events.ResponseReceived) and ev.stream_id == sid:
+                    status = dict(ev.headers).get(b":status")
+                elif isinstance(ev, h2.events.DataReceived):
+                    conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                elif isinstance(ev, h2.events.StreamEnded) and ev.stream_id == sid:
+                    tls.sendall(conn.data_to_send())
+                    return status == b"200", time.monotonic() - t0
+            tls.sendall(conn.data_to_send())
+
+    def run(self):
+        tls = conn = None
+        while not self.stop.is_set():
+            t0 = time.monotonic()
+            try:
+                if tls is None:
+                    tls, conn = h2frames.connect(self.port)
+                good, took = self.fetch(tls, conn)
+            except Exception:  # noqa: BLE001 - any failure of the control is counted
+                good, took, tls = False, time.monotonic() - t0, None
+            self.n += 1
+            self.failed += 0 if good else 1
+            self.worst = max(self.worst, took)
+            self.stop.wait(0.1)
+
+
+def answer_of(tls, conn, sid=None, limit=10):
+    """What h2cgi did: a GOAWAY, a RST_STREAM, a status, or nothing."""
+    t0 = time.monotonic()
+
+    def done(evs):
+        for _, ev in evs:
+            if isinstance(ev, (h2.events.ConnectionTerminated, h2.events.StreamReset)):
+                return True
+            if isinstance(ev, h2.events.ResponseReceived) and (sid is None or ev.stream_id == sid):
+                return True
+        return False
+
+    evs = h2frames.wait_events(tls, conn, t0, done, limit)
+    for _, ev in evs:
+        if isinstance(ev, h2.events.ConnectionTerminated):
+            return "goaway %s" % ev.error_code.name
+        if isinstance(ev, h2.events.StreamReset):
+            return "reset %s" % ev.error_code.name
+        if isinstance(ev, h2.events.ResponseReceived):
+            return "status %s" % dict(ev.headers).get(b":status", b"?").decode()
+    return "nothing"
+
+
+def flood(tls, frames):
+    """Sends frames in batches (a slow reader on our side must not stall us)."""
+    batch = b""
+    for f in frames:
+        batch += f.serialize()
+        if len(batch) > 60000:
+            tls.sendall(batch)
+            batch = b""
+    if batch:
+        tls.sendall(batch)
+
+
+def case_priority_flood(port):
+    tls, conn = h2frames.connect(port)
+    frames = []
+    for i in range(FLOOD):
+        f = PriorityFrame(2 * (i % 500) + 1)
+        f.depends_on, f.stream_weight = 0, 16
+        frames.append(f)
+    try:
+        flood(tls, frames)
+    except OSError:
+        pass
+    return answer_of(tls, conn)
+
+
+def open_post(tls, conn, port):
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, h2frames.headers("POST", "/cgi-bin/echo.cgi", port), end_stream=False)
+    tls.sendall(conn.data_to_send())
+    return sid
+
+
+def case_data_flood(port):
+    tls, conn = h2frames.connect(port)
+    sid = open_post(tls, conn, port)
+    try:
+        flood(tls, [DataFrame(sid) for _ in range(FLOOD)])
+    except OSError:
+        pass
+    return answer_of(tls, conn)
+
+
+def case_cont_flood(port):
+    tls, conn = h2frames.connect(port)
+    sid = conn.get_next_available_stream_id()
+    f = HeadersFrame(sid)
+    f.data = conn.encoder.encode(h2frames.headers("GET", "/cgi-bin/hello.cgi", port))
+    f.flags.add("END_STREAM")
+    try:
+        flood(tls, [f] + [ContinuationFrame(sid) for _ in range(FLOOD)])
+    except OSError:
+        pass
+    return answer_of(tls, conn)
+
+
+def case_priority_fair(port):
+    tls, conn = h2frames.connect(port)
+    ok = 0
+    for _ in range(200):
+        sid = conn.get_next_available_stream_id()
+        p = PriorityFrame(sid)
+        p.depends_on, p.stream_weight = 0, 32
+        tls.sendall(p.serialize())
+        conn.send_headers(sid, h2frames.headers("GET", "/cgi-bin/hello.cgi", port), end_stream=True)
+        tls.sendall(conn.data_to_send())
+        a = answer_of(tls, conn, sid)
+        if a != "status 200":
+            return "request %d: %s" % (ok + 1, a)
+        ok += 1
+    return "%d answered" % ok
+
+
+def h2_request(port, hdrs):
+    """A request the h2 library would refuse to send: its checks are off."""
+    tls, conn = h2frames.connect(port)
+    conn.config.validate_outbound_headers = False
+    conn.config.normalize_outbound_headers = False
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, hdrs, end_stream=True)
+    tls.sendall(conn.data_to_send())
+    return answer_of(tls, conn, sid)
+
+
+def case_host_mismatch(port):
+    return h2_request(port, h2frames.headers("GET", "/cgi-bin/hello.cgi", port,
+                                             [("host", "evil.example")]))
+
+
+def case_host_bad_h2(port):
+    return h2_request(port, [(":method", "GET"), (":scheme", "https"), (":authority", 'a b"<x>'),
+                             (":path", "/cgi-bin/hello.cgi")])
+
+
+def case_host_bad_h1(port):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["http/1.1"])
+    tls = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
+                          server_hostname="localhost")
+    tls.sendall(b'GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: a b"<x>\r\nConnection: close\r\n\r\n')
+    data = b""
+    try:
+        while True:
+            chunk = tls.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    line = data.split(b"\r\n", 1)[0].decode(errors="replace")
+    return "status %s" % line.split(" ")[1] if line.startswith("HTTP/1.1 ") else "nothing: " + line
+
+
+CASES = {
+    "priority-flood": case_priority_flood,
+    "data-flood": case_data_flood,
+    "cont-flood": case_cont_flood,
+    "priority-fair": case_priority_fair,
+    "host-mismatch": case_host_mismatch,
+    "host-bad-h2": case_host_bad_h2,
+    "host-bad-h1": case_host_bad_h1,
+}
+
+
+def main():
+    port, case = int(sys.argv[1]), sys.argv[2]
+    path = sys.argv[3] if len(sys.argv) > 3 else "/cgi-bin/hello.cgi"
+    control = Control(port, path)
+    control.start()
+    time.sleep(0.3)
+    try:
+        answer = CASES[case](port)
+    except Exception as e:  # noqa: BLE001 - the attacker's own failure is an answer too
+        answer = "attacker failed: %r" % e
+    time.sleep(0.5)
+    control.stop.set()
+    control.join(15)
+    print(json.dumps({"case": case, "answer": answer, "control_n": control.n,
+                      "control_failed": control.failed,
+                      "control_worst_ms": int(control.worst * 1000)}))
+
+
+if __name__ == "__main__":
+    main()
