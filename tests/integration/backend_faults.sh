@@ -204,14 +204,19 @@ stop_h2cgi
 
 # ---- 13. a pool that keeps dying answers, and a missing program is an error
 start_h2cgi --spawn /bin/false --procs 1 --queue-timeout 5
-codes= ra=
-for i in 1 2 3; do
+# until its backoff outgrows its restarts the pool is down: 503 with
+# Retry-After at once (a request that meets a restart may get 502 from the
+# backlog h2cgi empties itself); none hangs
+codes= i=0
+while [ $i -lt 10 ]; do
+    i=$((i + 1))
     c=$($CURL -D "$WORK/h.$i" -o /dev/null -w '%{http_code}' "$URL/x")
     codes="$codes $c"
+    [ "$c" = 503 ] && [ $i -ge 3 ] && break
     sleep 0.3
 done
-like "$codes" "^ (50[23] ){2}503$" "a --spawn program that exits at once: answered, never left hanging ($codes)"
-like "$(cat "$WORK/h.3")" "retry-after: [0-9]+" "503 with Retry-After"
+like "$codes" "^( 50[23])+$" "a --spawn program that exits at once: answered, never left hanging ($codes)"
+like "$(cat "$WORK/h.$i")" "retry-after: [0-9]+" "503 with Retry-After"
 like "$(cat "$ERRLOG")" "every backend process is down, restarting" "logged"
 stop_h2cgi
 # a queued request ends by --queue-timeout: one process busy, its socket's
