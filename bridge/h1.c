@@ -196,6 +196,15 @@ static int next_request(struct conn *c)
 		refuse(c, -rc, r.err);
 		return 0;
 	}
+	if (c->cleartext && r.upgrade_h2c) {
+		uint8_t settings[H1_H2C_SETTINGS_MAX];
+		if (h1_h2c_settings(r.h2_settings->value, r.h2_settings->value_len, settings,
+				    sizeof(settings)) < 0) {
+			refuse(c, 400, "h2c upgrade with a malformed HTTP2-Settings (RFC 7540 §3.2.1: "
+				       "base64url of a SETTINGS payload, at most 1 KiB)");
+			return 0;
+		}
+	}
 	/* the stream keeps its own copies; parse again over a private copy so
 	 * that the input buffer can move on */
 	free(h->head);

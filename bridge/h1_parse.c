@@ -144,6 +144,45 @@ static int semantics(struct h1_request *r)
 	return 0;
 }
 
+long h1_h2c_settings(const char *in, size_t len, uint8_t *out, size_t cap)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char ch = in[i];
+		int v = ch >= 'A' && ch <= 'Z'	 ? ch - 'A'
+			: ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
+			: ch >= '0' && ch <= '9' ? ch - '0' + 52
+			: ch == '-'		 ? 62
+			: ch == '_'		 ? 63
+						 : -1;
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o == cap)
+				return -1;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	if (bits >= 6 || o % 6 != 0) /* a lone sixth of a byte, or part of a setting */
+		return -1;
+	for (size_t k = 0; k < o; k += 6) {
+		unsigned id = (unsigned)out[k] << 8 | out[k + 1];
+		uint32_t val = (uint32_t)out[k + 2] << 24 | (uint32_t)out[k + 3] << 16 |
+			       (uint32_t)out[k + 4] << 8 | out[k + 5];
+		if ((id == 2 && val > 1) ||                             /* ENABLE_PUSH */
+		    (id == 4 && val > 0x7fffffffu) ||                   /* INITIAL_WINDOW_SIZE */
+		    (id == 5 && (val < 16384 || val > 16777215)))      /* MAX_FRAME_SIZE */
+			return -1;
+	}
+	return (long)o;
+}
+
 int h1_parse_head(const char *buf, size_t len, size_t max, struct h1_request *r)
 {
 	size_t pos = 0;
@@ -155,14 +194,18 @@ int h1_parse_head(const char *buf, size_t len, size_t max, struct h1_request *r)
 		pos += 2;
 	for (;;) {
 		const char *lf = memchr(buf + pos, '\n', len - pos);
+		/* RFC 9112 §3: a request line over the bound is a target too long
+		 * to parse, 414; a head over it in the fields, 431 (RFC 6585 §5) */
 		if (lf == NULL) {
 			if (len >= max)
-				return fail(r, 431, "request head too large");
+				return first ? fail(r, 414, "request line too long")
+					     : fail(r, 431, "request head too large");
 			return 0;
 		}
 		size_t end = (size_t)(lf - buf);
 		if (end + 1 > max)
-			return fail(r, 431, "request head too large");
+			return first ? fail(r, 414, "request line too long")
+				     : fail(r, 431, "request head too large");
 		if (end == pos || buf[end - 1] != '\r')
 			return fail(r, 400, "line not ended by CRLF");
 		size_t n = end - 1 - pos;

@@ -28,12 +28,21 @@ struct h1_request {
 	const char *err;             /* why, when the result is an error */
 };
 
+#define H1_H2C_SETTINGS_MAX 1024 /* decoded HTTP2-Settings bytes taken */
+
+/* Decodes an HTTP2-Settings value (RFC 7540 §3.2.1: base64url, no padding,
+ * of a SETTINGS payload) into out (cap bytes); returns its length, or -1
+ * when it is not base64url, not whole 6-byte settings, over cap, or holds
+ * a value RFC 9113 §6.5.2 forbids (ENABLE_PUSH over 1, a window over
+ * 2^31-1, a frame size outside 2^14..2^24-1). */
+long h1_h2c_settings(const char *b64, size_t len, uint8_t *out, size_t cap);
+
 /* Parses one request head at buf (empty lines before it are skipped, RFC
  * 9112 §2.2). Returns the bytes it took (the body starts there), 0 when the
  * head is not complete yet, or a negative HTTP status: -400 (malformed,
  * smuggling: Content-Length with Transfer-Encoding, repeated
- * Content-Length, a bad Host...), -417, -431 (over max bytes or
- * H1_MAX_HEADERS fields), -501 (unknown transfer coding), -505 (version);
+ * Content-Length, a bad Host...), -414 (a request line over max bytes),
+ * -417, -431 (a head over max bytes, or over H1_MAX_HEADERS fields), -501 (unknown transfer coding), -505 (version);
  * r->err says why. */
 int h1_parse_head(const char *buf, size_t len, size_t max, struct h1_request *r);
 

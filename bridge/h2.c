@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "conn.h"
+#include "h1_parse.h"
 #include "log.h"
 #include "loop.h"
 #include "stream.h"
@@ -295,45 +296,12 @@ static int h2_start(struct conn *c)
 	return 0;
 }
 
-/* base64url without padding (RFC 4648 §5), as HTTP2-Settings carries it;
- * returns the decoded length or -1. */
-static long b64url_decode(const char *in, size_t len, uint8_t *out, size_t cap)
-{
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char ch = in[i];
-		int v = ch >= 'A' && ch <= 'Z'	 ? ch - 'A'
-			: ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
-			: ch >= '0' && ch <= '9' ? ch - '0' + 52
-			: ch == '-'		 ? 62
-			: ch == '_'		 ? 63
-			: ch == '='		 ? -2
-						 : -1;
-		if (v == -2)
-			break;
-		if (v < 0)
-			return -1;
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o == cap)
-				return -1;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return (long)o;
-}
-
 int h2_upgrade(struct conn *c, const char *settings_b64, size_t len, struct stream *s, bool head)
 {
-	uint8_t settings[1024];
-	long n = b64url_decode(settings_b64, len, settings, sizeof(settings));
+	uint8_t settings[H1_H2C_SETTINGS_MAX];
+	long n = h1_h2c_settings(settings_b64, len, settings, sizeof(settings));
 
-	if (n < 0 || n % 6 != 0 || h2_start(c) < 0)
+	if (n < 0 || h2_start(c) < 0)
 		return -1;
 	/* RFC 7540 §3.2: the request that carried the upgrade is stream 1 */
 	if (nghttp2_session_upgrade2(sess(c), settings, (size_t)n, head, s) != 0)

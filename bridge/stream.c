@@ -157,7 +157,10 @@ int stream_on_header(struct stream *s, const uint8_t *name, size_t nl, const uin
 	if (s->hdr_overflow)
 		return 0;
 	if (buf_used(&s->hbuf) + nl + vl + 2 > cfg_of(s)->max_header_list) {
-		s->hdr_overflow = true; /* answered with 431 once the block is complete */
+		/* answered once the block is complete: 414 when the target is what
+		 * did not fit (RFC 9110 §15.5.15), else 431 (RFC 6585 §5) */
+		s->hdr_overflow = true;
+		s->path_overflow = nl == 5 && memcmp(name, ":path", 5) == 0;
 		return 0;
 	}
 	if (s->nhdr == s->hdr_cap) {
@@ -927,7 +930,10 @@ void stream_on_request(struct stream *s, bool end_stream)
 	s->state = ST_BACKEND;
 	s->req_done = end_stream;
 	if (s->hdr_overflow) {
-		stream_fail(s, 431, "request header block over --max-header-list-size");
+		if (s->path_overflow)
+			stream_fail(s, 414, ":path over --max-header-list-size");
+		else
+			stream_fail(s, 431, "request header block over --max-header-list-size");
 		return;
 	}
 	if (s->method < 0 || s->path < 0) {

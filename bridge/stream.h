@@ -62,6 +62,7 @@ struct stream {
 	struct req_hdr *hdrs;
 	size_t nhdr, hdr_cap;
 	bool hdr_overflow;
+	bool path_overflow;          /* the field that did not fit was :path: 414 */
 	int method, path, authority, scheme; /* indexes into hdrs, -1 if absent */
 	int host;                     /* the Host field's index, -1 if absent */
 	unsigned nhost;               /* Host fields seen */

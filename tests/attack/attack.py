@@ -17,6 +17,10 @@ Cases:
   host-mismatch    :authority and a Host field that differ (RFC 9113 8.3.1)
   host-bad-h2      :authority with a space and quotes
   host-bad-h1      HTTP/1.1 with Host: a b"<x> (RFC 9112 3.2)
+  long-path-h2     a 100 KB :path
+  path-over-list-h2  a :path over --max-header-list-size (16k in the suite)
+  long-line-h1     a 100 KB request line
+  long-head-h1     a 100 KB header field
 """
 import json
 import os
@@ -198,13 +202,32 @@ def case_host_bad_h2(port):
 
 
 def case_host_bad_h1(port):
+    return h1_exchange(port, b'GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: a b"<x>\r\n'
+                       b"Connection: close\r\n\r\n")
+
+
+def case_long_path_h2(port):
+    return h2_request(port, h2frames.headers("GET", "/cgi-bin/hello.cgi?" + "a" * (100 * 1024 - 19),
+                                             port))
+
+
+def case_path_over_list_h2(port):
+    """A :path just over --max-header-list-size (the suite runs with 16k)."""
+    return h2_request(port, h2frames.headers("GET", "/cgi-bin/hello.cgi?" + "a" * 20000, port))
+
+
+def h1_exchange(port, head):
+    """Sends head over TLS HTTP/1.1; returns "status N" of the answer."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     ctx.set_alpn_protocols(["http/1.1"])
     tls = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
                           server_hostname="localhost")
-    tls.sendall(b'GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: a b"<x>\r\nConnection: close\r\n\r\n')
+    try:
+        tls.sendall(head)
+    except OSError:
+        pass
     data = b""
     try:
         while True:
@@ -218,7 +241,21 @@ def case_host_bad_h1(port):
     return "status %s" % line.split(" ")[1] if line.startswith("HTTP/1.1 ") else "nothing: " + line
 
 
+def case_long_line_h1(port):
+    return h1_exchange(port, b"GET /cgi-bin/hello.cgi?" + b"a" * (100 * 1024) +
+                       b" HTTP/1.1\r\nHost: x\r\n\r\n")
+
+
+def case_long_head_h1(port):
+    return h1_exchange(port, b"GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                       b"a" * (100 * 1024) + b"\r\n\r\n")
+
+
 CASES = {
+    "long-path-h2": case_long_path_h2,
+    "path-over-list-h2": case_path_over_list_h2,
+    "long-line-h1": case_long_line_h1,
+    "long-head-h1": case_long_head_h1,
     "priority-flood": case_priority_flood,
     "data-flood": case_data_flood,
     "cont-flood": case_cont_flood,

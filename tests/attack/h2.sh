@@ -7,7 +7,7 @@
 need_h2py
 ATTACK="$PYTHON3 $top_srcdir/tests/attack/attack.py"
 WORST_MS=3000
-start_h2cgi --cgi-dir "$CGI"
+start_h2cgi --cgi-dir "$CGI" --max-header-list-size 16k
 
 # attack CASE ANSWER LOGLINE: one case, its answer, its log line, the control
 attack() {
@@ -33,4 +33,8 @@ attack priority-fair "200 answered" ""
 attack host-mismatch "status 400" "Host .* differs from :authority"
 attack host-bad-h2 "reset PROTOCOL_ERROR" "stream 1: malformed request \(.*\): RST_STREAM PROTOCOL_ERROR"
 attack host-bad-h1 "status 400" "invalid (Host|authority)"
+attack long-path-h2 "status 414" "414: :path over --max-header-list-size"
+attack path-over-list-h2 "status 414" "414: :path over --max-header-list-size"
+attack long-line-h1 "status 414" "414: request line too long"
+attack long-head-h1 "status 431" "431: request head too large"
 done_testing

@@ -106,4 +106,17 @@ if command -v nghttp >/dev/null; then
     like "$out" "HTTP Upgrade success" "nghttp -u: upgrade"
     like "$(printf '%s' "$out" | grep -E 'stream_id=1\) :status' | tr '\n' ' ')" ":status: 103.*:status: 200" "103 then 200 on the upgraded stream 1"
 fi
+# a malformed HTTP2-Settings: 400 on HTTP/1.1, not a 101 and a silent close
+h2c() { # HTTP2-Settings value: the status line of the answer
+    printf 'GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: %s\r\n\r\n' "$1" |
+        timeout 10 "$PYTHON3" -c 'import socket,sys
+s=socket.create_connection(("127.0.0.1",int(sys.argv[1])))
+s.sendall(sys.stdin.buffer.read())
+print(s.recv(200).split(b"\r\n")[0].decode())' "$PORT"
+}
+is "$(h2c 'not*base64')" "HTTP/1.1 400 Bad Request" "h2c: HTTP2-Settings not base64url: 400"
+is "$(h2c "$(head -c 30000 /dev/zero | tr '\0' A)")" "HTTP/1.1 400 Bad Request" "h2c: a 30 KB HTTP2-Settings: 400"
+is "$(h2c AAIAAAAC)" "HTTP/1.1 400 Bad Request" "h2c: ENABLE_PUSH 2 (RFC 9113 §6.5.2): 400"
+is "$(h2c AAMAAABk)" "HTTP/1.1 101 Switching Protocols" "h2c: a valid one (MAX_CONCURRENT_STREAMS 100): 101"
+like "$(cat "$ERRLOG")" "400: h2c upgrade with a malformed HTTP2-Settings" "logged"
 done_testing

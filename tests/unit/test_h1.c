@@ -120,7 +120,24 @@ int main(void)
 		static char big[9000];
 		memset(big, 'a', sizeof(big));
 		memcpy(big, "GET /", 5);
-		ok(h1_parse_head(big, sizeof(big), 8192, &r) == -431, "head over the bound: 431");
+		ok(h1_parse_head(big, sizeof(big), 8192, &r) == -414,
+		   "a request line over the bound: 414 (RFC 9112 §3)");
+		memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
+		ok(h1_parse_head(big, sizeof(big), 8192, &r) == -431, "fields over the bound: 431");
+	}
+	{
+		uint8_t st[H1_H2C_SETTINGS_MAX];
+		ok(h1_h2c_settings("AAMAAABkAAQAoAAAAAIAAAAA", 24, st, sizeof(st)) == 18,
+		   "HTTP2-Settings: three settings decoded");
+		ok(h1_h2c_settings("", 0, st, sizeof(st)) == 0, "HTTP2-Settings: empty is no settings");
+		ok(h1_h2c_settings("AAMAAABk=", 9, st, sizeof(st)) < 0, "padding refused (RFC 7540 §3.2.1)");
+		ok(h1_h2c_settings("AAMA", 4, st, sizeof(st)) < 0, "part of a setting refused");
+		ok(h1_h2c_settings("AAMAAAB", 7, st, sizeof(st)) < 0, "a dangling sixth refused");
+		ok(h1_h2c_settings("AA+AAABk", 8, st, sizeof(st)) < 0, "base64, not base64url, refused");
+		ok(h1_h2c_settings("AAIAAAAC", 8, st, sizeof(st)) < 0, "ENABLE_PUSH 2 refused");
+		ok(h1_h2c_settings("AASAAAAA", 8, st, sizeof(st)) < 0, "a window over 2^31-1 refused");
+		ok(h1_h2c_settings("AAUAAAAB", 8, st, sizeof(st)) < 0, "MAX_FRAME_SIZE 1 refused");
+		ok(h1_h2c_settings("AAMAAABk", 8, st, 5) < 0, "over the buffer refused");
 	}
 
 	char out[256];
