@@ -673,6 +673,31 @@ static void check_site(void)
 			fatal(1, "CGI runner %s: %s (see --cgi-runner)", cfg.cgi_runner, strerror(errno));
 }
 
+/* Every route's directories must be searchable by the user h2cgi serves
+ * as (after --user): static files are opened by h2cgi, CGI scripts by the
+ * runners, FastCGI scripts found under --docroot; an unreadable --cgi-dir
+ * otherwise starts fine and answers every request with an error. Returns
+ * 0, or -1 with err. */
+static int check_access(const struct site *s, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct site_route *sr = &s->routes[i];
+		const char *dirs[2] = {sr->root, sr->docroot};
+		for (int k = 0; k < 2; k++) {
+			if (dirs[k] == NULL || (k == 1 && sr->root && strcmp(dirs[1], sr->root) == 0))
+				continue;
+			if (access(dirs[k], X_OK) == 0)
+				continue;
+			snprintf(err, errlen, "route %s: %s %s: not searchable as user %s: %s",
+				 sr->conf->pattern, k ? "--docroot" : sr->kind == BACKEND_CGI ? "--cgi-dir"
+						   : sr->kind == BACKEND_STATIC ? "--static" : "--docroot",
+				 dirs[k], cfg.user ? cfg.user : "root", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* The program a --spawn command runs (its first word) must exist and be
  * executable, or every request would fail later (lighttpd refuses to start
  * on a bad bin-path too). Commands with shell syntax up front are run as
@@ -888,7 +913,8 @@ static void reload_config(void)
 		config_free(nc);
 		goto fail;
 	}
-	if (site_build(ns, nc, err, sizeof(err)) < 0 || start_pools(ns, site, err, sizeof(err)) < 0) {
+	if (site_build(ns, nc, err, sizeof(err)) < 0 || check_access(ns, err, sizeof(err)) < 0 ||
+	    start_pools(ns, site, err, sizeof(err)) < 0) {
 		log_err("SIGHUP: %s; keeping the running configuration", err);
 		site_free(ns);
 		config_free(nc);
@@ -1033,6 +1059,8 @@ int main(int argc, char **argv)
 	if (cfg.user && geteuid() == 0 && !cfg.inetd)
 		start_keeper(&mask); /* the signals blocked above */
 	drop_privileges();
+	if (check_access(site, err, sizeof(err)) < 0)
+		fatal(1, "%s", err);
 	if (start_pools(site, NULL, err, sizeof(err)) < 0)
 		fatal(1, "%s", err);
 	stream_env.site = site;

@@ -22,6 +22,20 @@ like "$rc $(tail -1 "$WORK/e")" "^1 .*--user nosuchuser: no such user" "unknown 
 "$BIN" --listen 127.0.0.1:0 --cgi-dir "$D" --cgi-runner "$RUNNER" --user root 2>"$WORK/e"; rc=$?
 like "$rc $(tail -1 "$WORK/e")" "^1 .*--user root is root: refusing" "--user root: refused too"
 
+# directories the user cannot search: refused at start, naming the option,
+# not served with an error on every request (the runners cannot enter it)
+mkdir -p "$D/closed/cgi"
+chmod 700 "$D/closed"
+"$BIN" --listen 127.0.0.1:0 --cgi-dir "$D/closed/cgi" --cgi-runner "$RUNNER" --user nobody 2>"$WORK/e"; rc=$?
+like "$rc $(tail -1 "$WORK/e")" "^1 .*route /cgi-bin/: --cgi-dir $D/closed/cgi: not searchable as user nobody: Permission denied" \
+    "a --cgi-dir nobody cannot enter: exit 1, named"
+"$BIN" --listen 127.0.0.1:0 --route / --static "$D/closed/cgi" --user nobody 2>"$WORK/e"; rc=$?
+like "$rc $(tail -1 "$WORK/e")" "^1 .*route /: --static $D/closed/cgi: not searchable as user nobody" \
+    "a --static directory nobody cannot enter: exit 1, named"
+"$BIN" --listen 127.0.0.1:0 --route '*.php' --fastcgi unix:/nonexistent.sock --docroot "$D/nonexistent" --user nobody 2>"$WORK/e"; rc=$?
+like "$rc $(tail -1 "$WORK/e")" "^1 .*--docroot $D/nonexistent: No such file or directory" \
+    "a --docroot that does not exist: exit 1, named"
+
 ROOTOPT=
 start_h2cgi --cgi-dir "$D" --procs 2 --user nobody
 is "$($CURL "$URL/cgi-bin/whoami.cgi" | tr '\n' ' ')" "$NOBODY $NOGROUP " "--user nobody: scripts run as nobody:nogroup"
