@@ -148,6 +148,8 @@ static const struct opt opts[] = {
 
 	{"max-body", 0, "BYTES", GLOBAL, T_LL, OFF(max_body), 0, LLONG_MAX / 2, NULL, "Limits",
 	 "largest request body (1g)", "a size such as 10m"},
+	{"spool-max", 0, "BYTES", GLOBAL, T_LL, OFF(spool_max), 0, LLONG_MAX / 2, NULL, NULL,
+	 "request bodies without a length held on disk at once (4g; 0: no bound)", "a size such as 1g"},
 	{"stream-buffer", 0, "BYTES", GLOBAL, T_SIZE, OFF(stream_buffer), 16384, 16 << 20, NULL, NULL,
 	 "response buffer per stream (64k)", "16k..16m"},
 	{"max-header-block", 0, "BYTES", GLOBAL, T_SIZE, OFF(max_header_block), 1024, 1 << 20, NULL,
@@ -193,6 +195,8 @@ static const struct opt opts[] = {
 	 "run as USER after start-up", NULL},
 	{"group", 0, "GROUP", GLOBAL, T_STR, OFF(group), 0, 0, NULL, NULL,
 	 "and as GROUP (with --user)", NULL},
+	{"pid-file", 0, "FILE", GLOBAL, T_STR, OFF(pid_file), 0, 0, NULL, NULL,
+	 "write the PID that takes signals to FILE (removed at exit)", NULL},
 	{"allow-root-backends", 0, NULL, GLOBAL, T_BOOL, OFF(allow_root_backends), 0, 0, NULL, NULL,
 	 "let backends run as root", NULL},
 
@@ -775,6 +779,7 @@ static void defaults(struct config *c)
 	c->workers = 1;
 	c->script_timeout = 60;
 	c->max_body = 1024LL * 1024 * 1024;
+	c->spool_max = 4LL * 1024 * 1024 * 1024;
 	c->stream_buffer = 64 * 1024;
 	c->max_header_block = 64 * 1024;
 	c->max_header_list = 64 * 1024;

@@ -68,6 +68,7 @@ struct config {
 	int hint_cache;           /* --early-hint-cache: paths whose hints are learned */
 	int script_timeout;       /* seconds */
 	long long max_body;       /* bytes */
+	long long spool_max;      /* --spool-max: bytes of spooled bodies on disk at once */
 	size_t stream_buffer;     /* bytes: per-stream response buffer */
 	size_t max_header_block;  /* bytes: each CGI response header block */
 	size_t max_header_list;   /* bytes: request header block (SETTINGS_MAX_HEADER_LIST_SIZE) */
@@ -88,6 +89,7 @@ struct config {
 	int send_timeout;         /* seconds a response may wait for the client to read */
 	const char *error_log;    /* file for the error log, or NULL for stderr */
 	bool syslog;              /* --syslog: the error log goes to syslog */
+	const char *pid_file;     /* --pid-file */
 	int log_timestamps;       /* --log-timestamps: LOG_STAMPS_AUTO, _ON, _OFF */
 	const char *user, *group; /* --user/--group: privileges after start-up */
 	bool allow_root_backends;

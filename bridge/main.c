@@ -619,6 +619,31 @@ static void drop_privileges(void)
 	log_info("running as user %s (uid %u, gid %u)", cfg.user, (unsigned)uid, (unsigned)gid);
 }
 
+/* --pid-file: the process that takes the signals (the keeper, when there
+ * is one: it is this one, before it forks), for logrotate and init
+ * scripts without systemd. Removed by that process at exit. */
+static pid_t pid_file_owner;
+
+static void write_pid_file(void)
+{
+	char line[24];
+
+	if (cfg.pid_file == NULL || cfg.inetd)
+		return;
+	int fd = open(cfg.pid_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	if (fd < 0 || write(fd, line, (size_t)n) != n)
+		fatal(1, "--pid-file %s: %s", cfg.pid_file, strerror(errno));
+	close(fd);
+	pid_file_owner = getpid();
+}
+
+static void remove_pid_file(void)
+{
+	if (pid_file_owner && pid_file_owner == getpid())
+		unlink(cfg.pid_file);
+}
+
 /* --user as root: this process stays root as the keeper (keeper.h), and
  * the child goes on to drop privileges and serve. */
 static void start_keeper(const sigset_t *mask)
@@ -644,7 +669,9 @@ static void start_keeper(const sigset_t *mask)
 	close(sig_fd);
 	if (!cfg.cleartext)
 		tls_deinit();
-	exit(keeper_run(pid, ctl_fd, &files, mask));
+	int status = keeper_run(pid, ctl_fd, &files, mask);
+	remove_pid_file();
+	exit(status);
 }
 
 /* Spawned pools live in a private directory (mode 0700) in TMPDIR. */
@@ -1046,6 +1073,7 @@ int main(int argc, char **argv)
 
 	const char *tmp = getenv("TMPDIR");
 	stream_env.spool_dir = tmp ? tmp : "/tmp";
+	spool_set_max(cfg.spool_max);
 	stream_env.status = status_json;
 	check_site();
 	if (hints_init((size_t)cfg.hint_cache) < 0)
@@ -1054,6 +1082,7 @@ int main(int argc, char **argv)
 		log_warn("cannot read /etc/mime.types (Debian: media-types): a short built-in "
 			 "table gives static files their types");
 	make_run_dir();
+	write_pid_file();
 	for (int i = 0; i < 64; i++)
 		worker_ctl[i] = -1;
 	if (cfg.user && geteuid() == 0 && !cfg.inetd)
@@ -1117,6 +1146,7 @@ int main(int argc, char **argv)
 	conn_before_sleep(); /* frees them: their streams release the backends */
 	linger_stop_all();
 	stop_pools();
+	remove_pid_file();
 	log_info("stopped");
 	if (!cfg.cleartext)
 		tls_deinit();

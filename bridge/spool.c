@@ -9,6 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
+static long long total, total_max; /* file bytes of every spool; --spool-max */
+
+void spool_set_max(long long max)
+{
+	total_max = max;
+}
+
 void spool_init(struct spool *sp, const char *dir, size_t mem_max)
 {
 	memset(sp, 0, sizeof(*sp));
@@ -41,6 +48,10 @@ int spool_write(struct spool *sp, const uint8_t *data, size_t len)
 		sp->len += (long long)len;
 		return 0;
 	}
+	if (total_max > 0 && total + (long long)len > total_max) {
+		errno = ENOSPC; /* --spool-max: the disk is not the clients' */
+		return -1;
+	}
 	if (sp->fd < 0 && (sp->fd = open_file(sp->dir)) < 0)
 		return -1;
 	sp->len += (long long)len;
@@ -48,10 +59,15 @@ int spool_write(struct spool *sp, const uint8_t *data, size_t len)
 		ssize_t n = write(sp->fd, data, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			if (n == 0)
+				errno = ENOSPC;
 			return -1;
+		}
 		data += n;
 		len -= (size_t)n;
+		sp->in_file += n;
+		total += n;
 	}
 	return 0;
 }
@@ -90,5 +106,6 @@ void spool_free(struct spool *sp)
 		close(sp->fd);
 	sp->fd = -1;
 	buf_free(&sp->mem);
-	sp->len = sp->sent = 0;
+	total -= sp->in_file;
+	sp->len = sp->sent = sp->in_file = 0;
 }

@@ -14,6 +14,7 @@ struct spool {
 	struct buf mem;     /* the first mem_max bytes */
 	int fd;             /* the rest, or -1 */
 	long long len;      /* bytes held */
+	long long in_file;  /* of them, in the file (counted in the process's total) */
 	long long sent;     /* bytes read back */
 	size_t mem_max;
 	const char *dir;    /* where the file goes (O_TMPFILE, else mkostemp+unlink) */
@@ -22,7 +23,13 @@ struct spool {
 /* Sets sp up, empty. */
 void spool_init(struct spool *sp, const char *dir, size_t mem_max);
 
-/* Holds len more bytes; returns 0, or -1 (memory, or the file failed). */
+/* The bound of the bytes all spools of this process hold in files
+ * (--spool-max); 0: none. */
+void spool_set_max(long long max);
+
+/* Holds len more bytes; returns 0, or -1 with errno: ENOSPC when the files
+ * would pass spool_set_max()'s bound or the disk is full (EDQUOT: a quota),
+ * else what failed (memory, the file). */
 int spool_write(struct spool *sp, const uint8_t *data, size_t len);
 
 /* Reads back up to n of the bytes not read yet into out; returns how

@@ -979,8 +979,13 @@ int stream_on_body(struct stream *s, const uint8_t *data, size_t len)
 			stream_fail(s, 413, "request body over --max-body");
 			return 0;
 		}
-		if (spool_write(&s->spool, data, len) < 0)
-			stream_fail(s, 500, "cannot spool the request body");
+		if (spool_write(&s->spool, data, len) < 0) {
+			bool full = errno == ENOSPC || errno == EDQUOT;
+			/* RFC 9110 §15.6.4: a condition that passes, not the client's fault */
+			stream_fail(s, full ? 503 : 500, full ? "no room to spool the request body "
+						  "(--spool-max, or the disk is full)"
+						: "cannot spool the request body");
+		}
 		return 0;
 	}
 	s->unconsumed += len; /* back in the window once the backend took it */

@@ -36,5 +36,16 @@ if "$PYTHON3" -c 'import h2' 2>/dev/null; then
     like "$out" "length=3000000\\\\nsha256=$want" "POST of 3 MB without content-length: spooled, whole, right CONTENT_LENGTH"
     out=$($FRAMES "$PORT" events GET /cgi-bin/download.cgi?2000000)
     is "$(printf '%s' "$out" | grep -c '"event": "end"')" "1" "2 MB download to a frame-level client ends cleanly"
+    # --spool-max bounds the bodies held on disk at once: past it, 503 (curl
+    # uploads from a pipe without a length over HTTP/2)
+    stop_h2cgi
+    start_h2cgi --cgi-dir "$CGI" --spool-max 1m
+    is "$($CURL -X POST -T - -w '%{http_code} %{http_version}' -o /dev/null "$URL/cgi-bin/upload.cgi" < "$WORK/3m")" \
+        "503 2" "--spool-max 1m: a 3 MB body without a length gets 503"
+    like "$(cat "$ERRLOG")" "503: no room to spool the request body \(--spool-max" "logged"
+    head -c 900000 /dev/urandom > "$WORK/900k"
+    want=$(sha256sum < "$WORK/900k" | cut -d' ' -f1)
+    is "$($CURL -X POST -T - "$URL/cgi-bin/upload.cgi" < "$WORK/900k" | tr '\n' ' ')" "length=900000 sha256=$want " \
+        "the bytes it held are given back: a 900 KB one is spooled and served"
 fi
 done_testing

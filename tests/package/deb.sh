@@ -94,6 +94,7 @@ is "$(curl -sk --http2 -w ' %{http_version}' "$U/cgi-bin/h2cgi-pkgtest.cgi" | tr
 is "$(curl -sk --http2 -w ' %{http_version}' "$U/h2cgi-pkgtest.txt" | tr -d '\n')" "static from the package test 2" \
     "a static file over HTTP/2"
 like "$(cat /var/log/h2cgi/access.log)" "GET /h2cgi-pkgtest.txt HTTP/2" "logged in /var/log/h2cgi/access.log"
+is "$(cat /run/h2cgi.pid 2>/dev/null)" "$H" "/run/h2cgi.pid names the process that takes signals"
 
 # ---- logrotate with the shipped snippet, h2cgi serving as www-data
 logrotate -f -s "$WORK/logrotate.state" /etc/logrotate.d/h2cgi 2> "$WORK/logrotate.err"
@@ -109,6 +110,7 @@ like "$(cat /var/log/h2cgi/access.log)" "after-rotation" "new lines land in the 
 is "$(grep -c "after-rotation" /var/log/h2cgi/access.log.1)" "0" "and not in the old one"
 kill "$H"; wait "$H"
 H=
+ok "$([ ! -e /run/h2cgi.pid ]; echo $?)" "and is removed when it stops"
 
 # ---- purge: nothing left but what policy keeps (shared directories)
 # purged_check: the package's files, /etc/h2cgi, /etc/default, logs, units' links gone
