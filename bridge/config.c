@@ -171,6 +171,8 @@ static const struct opt opts[] = {
 	 "handshake, request head, a frame (10)", "1..3600 seconds"},
 	{"send-timeout", 0, "SEC", GLOBAL, T_INT, OFF(send_timeout), 1, 86400, NULL, NULL,
 	 "a response waiting for its client (60)", "1..86400 seconds"},
+	{"body-min-rate", 0, "BYTES", GLOBAL, T_INT, OFF(body_min_rate), 0, 1 << 30, NULL, NULL,
+	 "a request body slower than BYTES/s over 10 s gets 408 (500; 0: off)", "0..1073741824"},
 
 	{"access-log", 0, "FILE", GLOBAL, T_STR, OFF(access_log), 0, 0, NULL, "Logs and status",
 	 "access log file (- for stderr)", NULL},
@@ -801,6 +803,7 @@ static void defaults(struct config *c)
 	c->idle_timeout = 60;
 	c->header_timeout = 10;
 	c->send_timeout = 60;
+	c->body_min_rate = 500;
 	c->tls_priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:"
 			  "+AES-256-GCM:+CHACHA20-POLY1305:-RSA:-DHE-RSA";
 }

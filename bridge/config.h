@@ -87,6 +87,7 @@ struct config {
 	int idle_timeout;         /* seconds without a stream or a frame */
 	int header_timeout;       /* seconds for a handshake or a request header block */
 	int send_timeout;         /* seconds a response may wait for the client to read */
+	int body_min_rate;        /* --body-min-rate: request body bytes/s at least (0: off) */
 	const char *error_log;    /* file for the error log, or NULL for stderr */
 	bool syslog;              /* --syslog: the error log goes to syslog */
 	const char *pid_file;     /* --pid-file */

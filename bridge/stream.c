@@ -412,9 +412,42 @@ bool stream_send_stalled(const struct stream *s, uint64_t now, uint64_t ms)
 	       now - s->send_wait >= ms;
 }
 
+#define BODY_RATE_MS 10000 /* the period --body-min-rate is judged over */
+
+/* A request body must keep coming at --body-min-rate while the client may
+ * send it: one byte every 2 s would hold a backend (a CGI process) for the
+ * whole script timeout. Not judged while h2cgi itself holds the client back
+ * (the backend has not taken half a window yet): that wait is not the
+ * client's. 408 (RFC 9110 §15.5.9), or a cut once the response began. */
+static void body_rate(struct stream *s, uint64_t now)
+{
+	const struct config *cfg = cfg_of(s);
+	bool judged = cfg->body_min_rate > 0 && !s->req_done && !s->drop_body &&
+		      (s->state == ST_SPOOL || s->state == ST_BACKEND || s->state == ST_BODY);
+
+	if (!judged || s->rate_at == 0 || s->unconsumed >= cfg->window / 2) {
+		s->rate_at = now;
+		s->rate_seen = s->body_seen;
+		return;
+	}
+	if (now - s->rate_at < BODY_RATE_MS)
+		return;
+	long long got = s->body_seen - s->rate_seen;
+	s->rate_at = now;
+	s->rate_seen = s->body_seen;
+	if (got * 1000 < (long long)cfg->body_min_rate * BODY_RATE_MS) {
+		char why[160];
+		snprintf(why, sizeof(why), "request body too slow: %lld bytes in %d s, under "
+			 "--body-min-rate %d", got, BODY_RATE_MS / 1000, cfg->body_min_rate);
+		stream_fail(s, 408, why);
+	}
+}
+
 void stream_sweep(struct stream *s, uint64_t now)
 {
-	upstream_sweep(&s->up, now);
+	body_rate(s, now);
+	if (s->state != ST_CLOSED)
+		upstream_sweep(&s->up, now);
 }
 
 /* Reads what the backend sent whenever the body buffer has room. */

@@ -68,6 +68,8 @@ struct stream {
 	unsigned nhost;               /* Host fields seen */
 	long long content_length;     /* -1: none given */
 	long long body_seen;
+	uint64_t rate_at;             /* --body-min-rate: when the period began */
+	long long rate_seen;          /* body_seen then */
 	bool req_done;                /* END_STREAM received */
 	bool drop_body;               /* the rest of the body goes nowhere */
 	bool from_spool;              /* STDIN comes from the spool */

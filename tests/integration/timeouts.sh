@@ -123,4 +123,31 @@ like "$(cat "$WORK/silent.out")" "closed after" "the silent client was closed"
 like "$(cat "$ERRLOG")" "info: stopped" "the drain finished"
 is "$(ls "$WORK/rt")" "" "the run directory is removed"
 if [ -n "$OLDTMP" ]; then TMPDIR=$OLDTMP; else unset TMPDIR; fi
+
+# a request body trickled a byte a second: 408 once a 10 s period brought
+# less than --body-min-rate, not a backend held for the script timeout
+mkdir -p "$WORK/rf"
+printf '#!/bin/sh\nhead -c "$CONTENT_LENGTH" > /dev/null\nprintf "Content-Type: text/plain\\r\\n\\r\\nread\\n"\n' > "$WORK/rf/readfirst.cgi"
+chmod 755 "$WORK/rf/readfirst.cgi"
+start_h2cgi --cleartext --cgi-dir "$WORK/rf" --procs 1
+out=$(timeout 40 "$PYTHON3" -c 'import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /cgi-bin/readfirst.cgi HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+t0 = time.monotonic()
+s.settimeout(1)
+for i in range(1000):
+    try:
+        s.sendall(b"a")
+        got = s.recv(100)
+        if got:
+            print("%s after %.0f s" % (got.split(b"\r\n")[0].decode(), time.monotonic() - t0))
+            break
+    except socket.timeout:
+        pass
+    except OSError as e:
+        print("error", e)
+        break' "$PORT")
+like "$out" "^HTTP/1.1 408 Request Timeout after (9|1[0-9]|2[0-1]) s$" "a body of a byte a second: 408 within two 10 s periods ($out)"
+like "$(cat "$ERRLOG")" "408: request body too slow: [0-9]+ bytes in 10 s, under --body-min-rate 500" "logged"
+is "$($CURL --http1.1 -d 'a=1' "http://127.0.0.1:$PORT/cgi-bin/readfirst.cgi")" "read" "the runner is free for the next request"
 done_testing
