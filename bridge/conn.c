@@ -248,11 +248,62 @@ static ssize_t xrecv(struct conn *c, uint8_t *buf, size_t len)
 }
 
 /* Reads until the transport is dry; -1 to close. */
+/* Connections whose turn of reading was cut short: read again at once
+ * (a 0 ms timer), since the rest may sit in GnuTLS's buffer where epoll
+ * does not see it. */
+static struct conn *more_list;
+static struct loop_timer more_timer;
+
+static void more_fire(struct loop_timer *t)
+{
+	(void)t;
+	struct conn *list = more_list;
+	more_list = NULL;
+	while (list) {
+		struct conn *c = list;
+		list = c->next_more;
+		c->on_more = false;
+		if (!c->dead)
+			conn_io(&c->io, EPOLLIN);
+	}
+}
+
+static void read_later(struct conn *c)
+{
+	if (c->on_more)
+		return;
+	c->on_more = true;
+	c->next_more = more_list;
+	more_list = c;
+	if (!more_timer.armed)
+		loop_timer_set(&more_timer, 0, more_fire);
+}
+
+static void forget_more(struct conn *c)
+{
+	for (struct conn **q = &more_list; c->on_more && *q; q = &(*q)->next_more)
+		if (*q == c) {
+			*q = c->next_more;
+			c->on_more = false;
+		}
+}
+
+/* A turn of reading is bounded in reads, and in streams ended and not
+ * freed yet: a client opening and resetting streams as fast as it can
+ * (Rapid Reset) makes each cost memory until the end of the loop turn, so
+ * the turn ends early and the rest is read after they are freed. */
+#define READS_PER_TURN 64
+#define DEAD_STREAMS_PER_TURN 256
+
 static int conn_read(struct conn *c)
 {
 	static uint8_t in[TLS_RECORD + 1024];
 
-	for (int i = 0; i < 64 && !c->read_paused; i++) {
+	for (int i = 0; !c->read_paused; i++) {
+		if (i == READS_PER_TURN || stream_dead_count() >= DEAD_STREAMS_PER_TURN) {
+			read_later(c);
+			return 0;
+		}
 		ssize_t n = xrecv(c, in, sizeof(in));
 		if (n == -2)
 			return 0;
@@ -401,6 +452,7 @@ static void conn_wio(struct loop_io *io, uint32_t events)
 
 static void conn_free(struct conn *c)
 {
+	forget_more(c);
 	while (c->streams)
 		stream_on_close(c->streams, H2_INTERNAL_ERROR);
 	int fd = c->io.fd;

@@ -45,6 +45,8 @@ struct conn {
 	struct buf out;               /* HTTP/2 bytes waiting for TLS */
 	struct stream *streams;       /* live streams */
 	struct conn *next_dirty, *next_dead;
+	struct conn *next_more;       /* read again next turn (a bounded turn ended) */
+	bool on_more;
 	struct conn *prev, *next;     /* every open connection */
 	uint64_t accepted, last_frame, last_read; /* loop_now(): for the timeouts; last_frame 0: none yet */
 	uint64_t last_write;          /* output last moved (or nothing was waiting) */

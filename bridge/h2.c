@@ -20,6 +20,12 @@
  * §10.5: such frames cost the server work and the client nothing). */
 #define EMPTY_FRAMES_BASE 1000
 #define EMPTY_FRAMES_PER_STREAM 8
+/* RST_STREAM from the client: a burst of this many, then this many a
+ * second (a token bucket); past that, GOAWAY ENHANCE_YOUR_CALM (Rapid
+ * Reset, CVE-2023-44487). Under nghttp2's own bound (1000, 33/s), which
+ * says INTERNAL_ERROR and nothing to the log. */
+#define RESETS_BURST 900
+#define RESETS_PER_SEC 30
 
 /* The HTTP/2 side of a connection. */
 struct h2 {
@@ -30,6 +36,9 @@ struct h2 {
 	unsigned long long opened;       /* streams the client opened */
 	unsigned long long empty;        /* frames that carried nothing */
 	bool calmed;                     /* told ENHANCE_YOUR_CALM */
+	unsigned resets_left;            /* RST_STREAM tokens */
+	uint64_t resets_at;              /* loop_now() of the last refill */
+	unsigned long long rst_count;    /* RST_STREAMs received */
 	bool told_invalid;               /* a malformed request was logged */
 };
 
@@ -82,6 +91,26 @@ static int on_begin_frame(nghttp2_session *ss, const nghttp2_frame_hd *hd, void 
 			 c->peer_port, h->empty, h->opened);
 		nghttp2_session_terminate_session(ss, NGHTTP2_ENHANCE_YOUR_CALM);
 		return 0;
+	}
+	if (hd->type == NGHTTP2_RST_STREAM && !h->calmed) {
+		uint64_t now = loop_now();
+		uint64_t refill = (now - h->resets_at) * RESETS_PER_SEC / 1000;
+		if (refill > 0) {
+			h->resets_left = h->resets_left + refill > RESETS_BURST
+						 ? RESETS_BURST : h->resets_left + (unsigned)refill;
+			h->resets_at = now;
+		}
+		h->rst_count++;
+		if (h->resets_left == 0) {
+			struct conn *c = u;
+			h->calmed = true;
+			log_warn("%s:%u: HTTP/2: %llu RST_STREAM for %llu streams, over %d at once and %d "
+				 "a second (Rapid Reset): GOAWAY ENHANCE_YOUR_CALM", c->peer_addr,
+				 c->peer_port, h->rst_count, h->opened, RESETS_BURST, RESETS_PER_SEC);
+			nghttp2_session_terminate_session(ss, NGHTTP2_ENHANCE_YOUR_CALM);
+			return 0;
+		}
+		h->resets_left--;
 	}
 	if (hd->type != NGHTTP2_HEADERS || hd->stream_id % 2 == 0)
 		return 0;
@@ -202,6 +231,13 @@ static int on_stream_close(nghttp2_session *ss, int32_t id, uint32_t code, void 
 
 static int on_frame_send(nghttp2_session *ss, const nghttp2_frame *f, void *u)
 {
+	if (f->hd.type == NGHTTP2_GOAWAY && f->goaway.error_code != NGHTTP2_NO_ERROR) {
+		struct conn *c = u;
+		/* ours are logged where they are decided; nghttp2's own (a flood
+		 * of resets, a protocol error) here */
+		log_info("%s:%u: HTTP/2: GOAWAY %s sent after stream %d", c->peer_addr, c->peer_port,
+			 nghttp2_http2_strerror(f->goaway.error_code), f->goaway.last_stream_id);
+	}
 	if (f->hd.type == NGHTTP2_RST_STREAM) {
 		struct h2 *h = ((struct conn *)u)->h2;
 		h->resets[h->nresets++ % RESET_MEMORY] = f->hd.stream_id;
@@ -271,6 +307,10 @@ static int h2_start(struct conn *c)
 	/* the window opens only when the backend took the bytes (back-pressure) */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
 	c->h2 = calloc(1, sizeof(*c->h2));
+	if (c->h2) {
+		c->h2->resets_left = RESETS_BURST;
+		c->h2->resets_at = loop_now();
+	}
 	rc = c->h2 ? nghttp2_session_server_new2(&c->h2->ss, cb, c, opt) : -1;
 	nghttp2_option_del(opt);
 	nghttp2_session_callbacks_del(cb);

@@ -6,6 +6,7 @@
 #include "stream.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 
 struct stream_env stream_env;
 static struct stream *dead_streams, *wake_list;
+static size_t ndead; /* streams on dead_streams */
 
 static void start_backend(struct stream *s);
 static const struct upstream_ops stream_up_ops;
@@ -989,11 +991,25 @@ void stream_on_request(struct stream *s, bool end_stream)
 		s->state = ST_SPOOL;
 		return;
 	}
-	start_backend(s);
+	/* the backend is asked at the end of this loop turn, not now: a stream
+	 * the client resets in the same batch of frames (Rapid Reset,
+	 * CVE-2023-44487) costs no FastCGI request, no queue place, no process */
+	s->start_pending = true;
+	wake(s);
+}
+
+/* The deferred start, when the request's body comes first. */
+static void start_now(struct stream *s)
+{
+	if (s->start_pending) {
+		s->start_pending = false;
+		start_backend(s);
+	}
 }
 
 int stream_on_body(struct stream *s, const uint8_t *data, size_t len)
 {
+	start_now(s);
 	s->body_seen += (long long)len;
 	if (s->drop_body || s->state == ST_ANSWERED) {
 		/* answered here, redirected, or the backend stopped reading */
@@ -1029,6 +1045,7 @@ int stream_on_body(struct stream *s, const uint8_t *data, size_t len)
 
 void stream_on_body_end(struct stream *s)
 {
+	start_now(s);
 	s->req_done = true;
 	if (s->drop_body || s->state == ST_ANSWERED)
 		return;
@@ -1073,6 +1090,10 @@ void stream_run_wakes(void)
 		s->on_wake_list = false;
 		if (s->file_error && s->state != ST_CLOSED) {
 			stream_cut(s, "the static file could not be read to its end");
+			continue;
+		}
+		if (s->start_pending && s->state != ST_CLOSED) {
+			start_now(s);
 			continue;
 		}
 		if (s->state != ST_CLOSED)
@@ -1180,10 +1201,23 @@ void stream_on_close(struct stream *s, uint32_t code)
 		s->next->prev = s->prev;
 	s->next_dead = dead_streams;
 	dead_streams = s;
+	ndead++;
 }
+
+size_t stream_dead_count(void)
+{
+	return ndead;
+}
+
+/* Freed streams past this many in one go: the heap is trimmed, so that a
+ * burst (Rapid Reset) gives its memory back to the system. */
+#define TRIM_AFTER 512
 
 void stream_free_dead(void)
 {
+	size_t freed = ndead;
+
+	ndead = 0;
 	while (dead_streams) {
 		struct stream *s = dead_streams;
 		dead_streams = s->next_dead;
@@ -1199,4 +1233,6 @@ void stream_free_dead(void)
 		free(s->redir_target);
 		free(s);
 	}
+	if (freed >= TRIM_AFTER)
+		malloc_trim(0);
 }

@@ -62,6 +62,7 @@ struct stream {
 	struct req_hdr *hdrs;
 	size_t nhdr, hdr_cap;
 	bool hdr_overflow;
+	bool start_pending;           /* the backend is asked at the end of the turn */
 	bool path_overflow;          /* the field that did not fit was :path: 414 */
 	int method, path, authority, scheme; /* indexes into hdrs, -1 if absent */
 	int host;                     /* the Host field's index, -1 if absent */
@@ -178,5 +179,8 @@ bool stream_have_wakes(void);
 
 /* Frees streams closed during this batch. */
 void stream_free_dead(void);
+
+/* Streams closed and not freed yet (stream_free_dead() frees them). */
+size_t stream_dead_count(void);
 
 #endif

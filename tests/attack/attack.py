@@ -21,6 +21,8 @@ Cases:
   path-over-list-h2  a :path over --max-header-list-size (16k in the suite)
   long-line-h1     a 100 KB request line
   long-head-h1     a 100 KB header field
+  rapid-reset      20000 streams opened and reset at once (CVE-2023-44487)
+  rapid-reset-8    the same on 8 connections at once, each coming back twice
 """
 import json
 import os
@@ -251,7 +253,83 @@ def case_long_head_h1(port):
                        b"a" * (100 * 1024) + b"\r\n\r\n")
 
 
+def peek_goaway(tls, conn):
+    """What the server said so far, read without waiting: its GOAWAY."""
+    tls.setblocking(False)
+    try:
+        while True:
+            data = tls.recv(65536)
+            if not data:
+                return None
+            for ev in conn.receive_data(data):
+                if isinstance(ev, h2.events.ConnectionTerminated):
+                    return "goaway %s" % ev.error_code.name
+    except (ssl.SSLWantReadError, BlockingIOError):
+        return None
+    except Exception:  # noqa: BLE001 - frames on streams sent behind the library's back
+        return None
+    finally:
+        tls.setblocking(True)
+
+
+def case_rapid_reset(port, n=20000):
+    """HEADERS then RST_STREAM(CANCEL), n times, as fast as the socket takes
+    them (CVE-2023-44487): returns what h2cgi said, if anything."""
+    from hyperframe.frame import RstStreamFrame
+    tls, conn = h2frames.connect(port)
+    hdrs = h2frames.headers("GET", "/cgi-bin/hello.cgi", port)
+    batch = b""
+    sent = 0
+    try:
+        for i in range(n):
+            sid = 2 * i + 1
+            f = HeadersFrame(sid)
+            f.data = conn.encoder.encode(hdrs)
+            f.flags.add("END_HEADERS")
+            f.flags.add("END_STREAM")
+            r = RstStreamFrame(sid)
+            r.error_code = 8
+            batch += f.serialize() + r.serialize()
+            if len(batch) > 60000:
+                tls.sendall(batch)
+                sent = i + 1
+                batch = b""
+                said = peek_goaway(tls, conn)
+                if said:
+                    return "%s after %d streams" % (said, sent)
+        tls.sendall(batch)
+        sent = n
+    except OSError as e:
+        err = e
+    else:
+        err = None
+    a = answer_of(tls, conn, limit=5)
+    if err is not None and a == "nothing":
+        return "%d streams, then %r" % (sent, err)
+    return "%s after %d streams" % (a, sent) if a != "nothing" else "%d streams, nothing" % sent
+
+
+def case_rapid_reset_8(port):
+    """Eight Rapid Reset connections at once, each reconnecting twice after
+    its GOAWAY: the answers, counted."""
+    answers = []
+
+    def one():
+        for _ in range(3):
+            a = case_rapid_reset(port, 5000)
+            answers.append(a.split(" after ")[0])
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return ", ".join("%d x %s" % (answers.count(a), a) for a in sorted(set(answers)))
+
+
 CASES = {
+    "rapid-reset": case_rapid_reset,
+    "rapid-reset-8": case_rapid_reset_8,
     "long-path-h2": case_long_path_h2,
     "path-over-list-h2": case_path_over_list_h2,
     "long-line-h1": case_long_line_h1,
