@@ -1,6 +1,7 @@
 /* libFuzzer target: the HTTP/1.1 request head parser and the chunked
  * decoder, the latter fed in input-chosen pieces; and the PROXY protocol
- * header that may come before either (proxy.c). */
+ * header that may come before either (proxy.c); HTTP2-Settings values and
+ * authorities (h1_h2c_settings, hdr_valid_authority). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +30,22 @@ static void check_proxy(const uint8_t *data, size_t size)
 	}
 }
 
+/* HTTP2-Settings: whole 6-byte settings in the buffer, or a refusal; an
+ * authority taken is free of what would break out of a meta-variable. */
+static void check_settings_authority(const uint8_t *data, size_t size)
+{
+	uint8_t out[H1_H2C_SETTINGS_MAX];
+	long n = h1_h2c_settings((const char *)data, size, out, sizeof(out));
+
+	if (n > (long)sizeof(out) || (n > 0 && n % 6 != 0))
+		__builtin_trap();
+	if (hdr_valid_authority((const char *)data, size))
+		for (size_t i = 0; i < size; i++)
+			if (data[i] < 0x21 || data[i] > 0x7e || data[i] == '/' || data[i] == '@' ||
+			    data[i] == '"' || data[i] == '<' || data[i] == '\\')
+				__builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *copy = malloc(size + 1);
 
 	check_proxy(data, size);
+	check_settings_authority(data, size);
 	if (copy == NULL || size < 1) {
 		free(copy);
 		return 0;
