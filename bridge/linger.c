@@ -81,9 +81,14 @@ void linger_close(int fd)
 	count++;
 }
 
-void linger_stop_all(void)
+void linger_shed(void)
 {
 	while (all)
 		done(all);
+}
+
+void linger_stop_all(void)
+{
+	linger_shed();
 	loop_free_pending();
 }

@@ -11,7 +11,10 @@
  * once. */
 void linger_close(int fd);
 
-/* Closes every lingering socket (at exit). */
+/* Closes every lingering socket at once: descriptors ran out (EMFILE). */
+void linger_shed(void);
+
+/* Closes every lingering socket and frees them (at exit, outside the loop). */
 void linger_stop_all(void);
 
 #endif

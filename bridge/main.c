@@ -91,6 +91,7 @@ static void on_accept(struct loop_io *io, uint32_t events)
 			/* the pending connection would wake us at once, forever: pause */
 			log_err("accept on %s: %s; pausing for 500 ms (%lu connections open)", l->spec,
 				strerror(errno), conn_count());
+			linger_shed(); /* closing sockets give their descriptors back first */
 			loop_del(io); /* EPOLLEXCLUSIVE cannot be modified: removed, added back */
 			loop_timer_set(&l->pause, 500, resume_accept);
 		} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
