@@ -23,6 +23,8 @@ Cases:
   long-head-h1     a 100 KB header field
   rapid-reset      20000 streams opened and reset at once (CVE-2023-44487)
   rapid-reset-8    the same on 8 connections at once, each coming back twice
+  h1-NAME          an HTTP/1.1 smuggling head (see SMUGGLE: cl-te, te-te, ...)
+  pipeline-1000    1000 GETs in one write on one HTTP/1.1 connection
 """
 import json
 import os
@@ -327,7 +329,65 @@ def case_rapid_reset_8(port):
     return ", ".join("%d x %s" % (answers.count(a), a) for a in sorted(set(answers)))
 
 
+# HTTP/1.1 request smuggling (RFC 9112 §6.1, §6.3, §5.2): heads whose body
+# length two parsers could read two ways; each must be refused.
+SMUGGLE = {
+    "cl-te": b"POST /cgi-bin/echo.cgi HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+             b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "te-te": b"POST /cgi-bin/echo.cgi HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+             b"Transfer-Encoding: identity\r\n\r\n0\r\n\r\n",
+    "te-space-colon": b"POST /cgi-bin/echo.cgi HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n"
+                      b"\r\n0\r\n\r\n",
+    "te-xchunked": b"POST /cgi-bin/echo.cgi HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n"
+                   b"\r\n0\r\n\r\n",
+    "te-chunked-identity": b"POST /cgi-bin/echo.cgi HTTP/1.1\r\nHost: x\r\n"
+                           b"Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+    "te-tab": b"POST /cgi-bin/echo.cgi HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\tchunked\x0b\r\n"
+              b"\r\n0\r\n\r\n",
+    "te-http10": b"POST /cgi-bin/echo.cgi HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 b"0\r\n\r\n",
+    "cl-cl": b"POST /cgi-bin/echo.cgi HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+             b"Content-Length: 6\r\n\r\nhello!",
+    "cl-list": b"POST /cgi-bin/echo.cgi HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello",
+    "cl-plus": b"POST /cgi-bin/echo.cgi HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\nhello",
+    "obs-fold": b"GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",
+    "bare-cr": b"GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n",
+    "bare-lf": b"GET /cgi-bin/hello.cgi HTTP/1.1\nHost: x\n\n",
+    "nul": b"GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n",
+    "no-host": b"GET /cgi-bin/hello.cgi HTTP/1.1\r\n\r\n",
+}
+
+
+def case_smuggle(name):
+    return lambda port: h1_exchange(port, SMUGGLE[name])
+
+
+def case_pipeline(port, n=1000):
+    """n GETs in one write on one HTTP/1.1 connection: n answers, in order."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["http/1.1"])
+    tls = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
+                          server_hostname="localhost")
+    reqs = b"".join(b"GET /s/hello.cgi?%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(n))
+    sender = threading.Thread(target=tls.sendall, args=(reqs,), daemon=True)
+    sender.start()
+    data = b""
+    deadline = time.monotonic() + 60
+    while data.count(b"HTTP/1.1 200 ") < n and time.monotonic() < deadline:
+        try:
+            chunk = tls.recv(65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return "%d answered 200 of %d" % (data.count(b"HTTP/1.1 200 "), n)
+
+
 CASES = {
+    "pipeline-1000": case_pipeline,
     "rapid-reset": case_rapid_reset,
     "rapid-reset-8": case_rapid_reset_8,
     "long-path-h2": case_long_path_h2,
@@ -342,6 +402,10 @@ CASES = {
     "host-bad-h2": case_host_bad_h2,
     "host-bad-h1": case_host_bad_h1,
 }
+
+
+for _name in SMUGGLE:
+    CASES["h1-" + _name] = case_smuggle(_name)
 
 
 def main():

@@ -5,26 +5,8 @@
 # and bounded loosely: this machine is shared, the bound catches a stall).
 . "$(dirname "$0")/../integration/lib.sh"
 need_h2py
-ATTACK="$PYTHON3 $top_srcdir/tests/attack/attack.py"
-WORST_MS=3000
+. "$(dirname "$0")/lib.sh"
 start_h2cgi --cgi-dir "$CGI" --max-header-list-size 16k
-
-# attack CASE ANSWER LOGLINE: one case, its answer, its log line, the control
-attack() {
-    : > "$WORK/before"
-    n=$(wc -l < "$ERRLOG")
-    out=$($ATTACK "$PORT" "$1" 2>&1)
-    answer=$(printf '%s' "$out" | sed -n 's/.*"answer": "\([^"]*\)".*/\1/p')
-    like "$answer" "^$2\$" "$1: $2"
-    if [ -n "$3" ]; then
-        like "$(sed -n "$((n + 1)),\$p" "$ERRLOG")" "$3" "$1: logged"
-    fi
-    worst=$(printf '%s' "$out" | sed -n 's/.*"control_worst_ms": \([0-9]*\).*/\1/p')
-    failed=$(printf '%s' "$out" | sed -n 's/.*"control_failed": \([0-9]*\).*/\1/p')
-    fetched=$(printf '%s' "$out" | sed -n 's/.*"control_n": \([0-9]*\).*/\1/p')
-    ok "$([ "${failed:-1}" = 0 ] && [ "${fetched:-0}" -gt 0 ] && [ "${worst:-99999}" -lt $WORST_MS ]; echo $?)" \
-        "$1: the control client was served meanwhile ($fetched fetches, $failed failed, worst ${worst} ms)"
-}
 
 attack priority-flood "goaway ENHANCE_YOUR_CALM" "frames that carry nothing .*GOAWAY ENHANCE_YOUR_CALM"
 attack data-flood "goaway ENHANCE_YOUR_CALM" "frames that carry nothing .*GOAWAY ENHANCE_YOUR_CALM"
