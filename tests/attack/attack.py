@@ -25,6 +25,8 @@ Cases:
   rapid-reset-8    the same on 8 connections at once, each coming back twice
   h1-NAME          an HTTP/1.1 smuggling head (see SMUGGLE: cl-te, te-te, ...)
   pipeline-1000    1000 GETs in one write on one HTTP/1.1 connection
+  get:PATH         a GET of PATH as sent: "status N, ended|reset CODE, first line"
+  proxy:PATH       the same with a Proxy header: whether HTTP_PROXY reached it
 """
 import json
 import os
@@ -408,8 +410,47 @@ for _name in SMUGGLE:
     CASES["h1-" + _name] = case_smuggle(_name)
 
 
+def case_get(path, extra=(), look_for=None):
+    """GET path over HTTP/2 (the path sent as given): "status N", then
+    whether the body was cut, then the body's first line (or whether it
+    holds look_for)."""
+    def run(port):
+        tls, conn = h2frames.connect(port)
+        conn.config.validate_outbound_headers = False
+        conn.config.normalize_outbound_headers = False
+        sid = conn.get_next_available_stream_id()
+        conn.send_headers(sid, h2frames.headers("GET", path, port, list(extra)), end_stream=True)
+        tls.sendall(conn.data_to_send())
+        t0 = time.monotonic()
+        status, body, end = "?", b"", "open"
+
+        def done(evs):
+            return any(isinstance(ev, (h2.events.StreamEnded, h2.events.StreamReset,
+                                       h2.events.ConnectionTerminated)) for _, ev in evs)
+        evs = h2frames.wait_events(tls, conn, t0, done, 20)
+        for _, ev in evs:
+            if isinstance(ev, h2.events.ResponseReceived):
+                status = dict(ev.headers).get(b":status", b"?").decode()
+            elif isinstance(ev, h2.events.DataReceived):
+                body += ev.data
+            elif isinstance(ev, h2.events.StreamEnded):
+                end = "ended"
+            elif isinstance(ev, h2.events.StreamReset):
+                end = "reset %s" % ev.error_code.name
+        first = body.split(b"\n", 1)[0].decode(errors="replace")[:60]
+        if look_for is not None:
+            first = ("has " if look_for in body else "no ") + look_for.decode()
+        return "status %s, %s, %s" % (status, end, first)
+    return run
+
+
 def main():
     port, case = int(sys.argv[1]), sys.argv[2]
+    if case.startswith("get:") or case.startswith("proxy:"):
+        # get:PATH, or proxy:PATH (with a Proxy header: httpoxy)
+        kind, path = case.split(":", 1)
+        CASES[case] = case_get(path, [("proxy", "http://evil.example:1")], b"HTTP_PROXY") \
+            if kind == "proxy" else case_get(path)
     path = sys.argv[3] if len(sys.argv) > 3 else "/cgi-bin/hello.cgi"
     control = Control(port, path)
     control.start()
