@@ -281,11 +281,14 @@ static void read_later(struct conn *c)
 
 static void forget_more(struct conn *c)
 {
-	for (struct conn **q = &more_list; c->on_more && *q; q = &(*q)->next_more)
+	if (!c->on_more)
+		return;
+	for (struct conn **q = &more_list; *q; q = &(*q)->next_more)
 		if (*q == c) {
 			*q = c->next_more;
-			c->on_more = false;
+			break;
 		}
+	c->on_more = false;
 }
 
 /* A turn of reading is bounded in reads, and in streams ended and not
