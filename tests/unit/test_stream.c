@@ -164,6 +164,7 @@ static struct stream *request(const char *method, const char *path, const char *
 			stream_on_header(s, (const uint8_t *)h[i][0], strlen(h[i][0]),
 					 (const uint8_t *)h[i][1], strlen(h[i][1]));
 	stream_on_request(s, end_stream);
+	stream_run_wakes(); /* the end of the loop turn: the backend is asked */
 	return s;
 }
 
@@ -310,6 +311,22 @@ int main(void)
 	ok(front.status == 502 && up.aborts == 1, "a malformed CGI response: 502, backend let go");
 	stream_on_close(s, 0);
 	stream_free_dead();
+
+	/* Rapid Reset: a stream the client resets in the same batch of frames
+	 * as its HEADERS never reaches a backend (asked at the turn's end) */
+	memset(&up, 0, sizeof(up));
+	s = stream_new(&conn, 1001);
+	stream_on_header(s, (const uint8_t *)":method", 7, (const uint8_t *)"GET", 3);
+	stream_on_header(s, (const uint8_t *)":path", 5, (const uint8_t *)"/app/r", 6);
+	stream_on_header(s, (const uint8_t *)":authority", 10, (const uint8_t *)"example.org", 11);
+	stream_on_request(s, true);
+	ok(up.starts == 0 && stream_dead_count() == 0, "HEADERS: the backend not asked yet");
+	stream_on_close(s, 8);
+	ok(stream_dead_count() == 1, "RST_STREAM: closed, waiting to be freed");
+	stream_run_wakes();
+	ok(up.starts == 0 && up.aborts <= 1, "the turn ends: still no backend asked");
+	stream_free_dead();
+	ok(stream_dead_count() == 0, "and it is freed");
 
 	site_free(&site);
 	config_free(&cfg);
