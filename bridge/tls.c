@@ -19,6 +19,11 @@ struct tls_creds {
 
 static struct tls_creds *current;
 static gnutls_priority_t prio;
+/* The session ticket key (RFC 5077, RFC 8446 §4.6.1): made at start, before
+ * --workers fork, so that a client resumes with any of them; GnuTLS rotates
+ * the keys it derives from it. Without tickets every reconnecting client
+ * paid a full handshake. */
+static gnutls_datum_t ticket_key;
 
 /* An ECDSA P-256 self-signed certificate for localhost, valid for 30 days,
  * so that a first run serves HTTPS at once (browsers will warn). */
@@ -117,6 +122,10 @@ int tls_init(const char *cert, const char *key, const char *priority, char *err,
 			 gnutls_strerror(rc));
 		return -1;
 	}
+	if ((rc = gnutls_session_ticket_key_generate(&ticket_key)) < 0) {
+		snprintf(err, errlen, "GnuTLS: no session ticket key: %s", gnutls_strerror(rc));
+		return -1;
+	}
 	if ((current = load(cert, key, NULL, err, errlen)) == NULL)
 		return -1;
 	if (cert == NULL)
@@ -189,7 +198,8 @@ int tls_session_new(gnutls_session_t *s, int rfd, int wfd, struct tls_creds **he
 		return -1;
 	if (gnutls_priority_set(*s, prio) < 0 ||
 	    gnutls_credentials_set(*s, GNUTLS_CRD_CERTIFICATE, current->cred) < 0 ||
-	    gnutls_alpn_set_protocols(*s, alpn, 2, 0) < 0) {
+	    gnutls_alpn_set_protocols(*s, alpn, 2, 0) < 0 ||
+	    gnutls_session_ticket_enable_server(*s, &ticket_key) < 0) {
 		gnutls_deinit(*s);
 		*s = NULL;
 		return -1;
@@ -223,6 +233,11 @@ void tls_deinit(void)
 {
 	if (prio)
 		gnutls_priority_deinit(prio);
+	if (ticket_key.data) {
+		gnutls_memset(ticket_key.data, 0, ticket_key.size);
+		gnutls_free(ticket_key.data);
+		ticket_key.data = NULL;
+	}
 	tls_release(current);
 	current = NULL;
 	gnutls_global_deinit();

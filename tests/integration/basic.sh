@@ -71,4 +71,7 @@ is "$out" "HTTP/2 200 " "HEAD: headers only"
 sleep 0.2
 like "$(cat "$WORK/access.log")" '^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0000\] "GET /cgi-bin/hello\.cgi HTTP/2\.0" 200 13 "-" "curl/[0-9.]+" "/cgi-bin/" [0-9.]+$' \
     "access log (combined): client, time, request, status, bytes, referer, agent; then route, duration"
+# session tickets: a client that comes back resumes (no full handshake)
+out=$("$PYTHON3" "$top_srcdir/tests/integration/resume.py" "$PORT" 3 | tr '\n' '|')
+is "$out" "TLSv1_3: full resumed resumed|TLSv1_2: full resumed resumed|" "session tickets: TLS 1.3 and 1.2 clients resume"
 done_testing

@@ -52,4 +52,9 @@ PID=
 wait $C
 is "$rc:$(tr '\n' ' ' < "$WORK/last")" "0:started done " "SIGTERM: the request in flight completes, exit 0"
 is "$(still_alive $all)" "" "no worker or backend left"
+# every worker takes every worker's tickets (one key, made before the fork)
+start_h2cgi --workers 2 --cgi-dir "$CGI" --procs 2
+out=$("$PYTHON3" "$top_srcdir/tests/integration/resume.py" "$PORT" 8 | tr '\n' '|')
+is "$out" "TLSv1_3: full resumed resumed resumed resumed resumed resumed resumed|TLSv1_2: full resumed resumed resumed resumed resumed resumed resumed|" \
+    "--workers 2: 7 of 7 reconnections resumed, whichever worker took them"
 done_testing
