@@ -3,7 +3,7 @@
 set -e
 pkgs="build-essential autoconf automake pkg-config libnghttp2-dev libgnutls28-dev \
 libfcgi-dev nghttp2-client curl python3-h2 clang libclang-rt-14-dev procps openssl ucspi-tcp xinetd systemd \
-media-types git php-fpm php-cgi gitweb cgit chromium haproxy debhelper logrotate"
+media-types git php-fpm php-cgi gitweb cgit chromium haproxy debhelper logrotate testssl.sh"
 missing=
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
