@@ -17,6 +17,12 @@ usage: fcgi_backend.py ADDR NAME LOG MODE
                in three STDOUT records after QUERY_STRING's milliseconds, so
                that the answers interleave; logs "request ID", "busy N" (the
                requests open on that connection) and "abort ID"
+        evil:  misbehaves as QUERY_STRING says: garbage (bytes that are no
+               record), wrongid (STDOUT for another request id), endonly
+               (END_REQUEST without STDOUT), closehead (a close inside the
+               header block), closemid (a close inside the body), hang (no
+               answer), trickle (a right answer, one byte per record),
+               hugehead (a 10 MB header block); logs "evil WHAT"
 """
 import os
 import socket
@@ -90,6 +96,8 @@ class Handler(socketserver.StreamRequestHandler):
     def serve(self):
         if MODE == "mpx":
             return self.serve_mpx()
+        if MODE == "evil":
+            return self.serve_evil()
         f = self.rfile
         while True:
             keep = False
@@ -134,6 +142,52 @@ class Handler(socketserver.StreamRequestHandler):
             if not keep or MODE == "close":
                 return
 
+
+    def serve_evil(self):
+        f, w = self.rfile, self.wfile
+        params, rid = b"", 1
+        while True:
+            r = read_record(f)
+            if r is None:
+                return
+            rtype, rid, body = r
+            if rtype == 4:
+                params += body
+            elif rtype == 5 and not body:
+                break
+        what = nv_pairs(params).get(b"QUERY_STRING", b"").decode()
+        log("evil " + what)
+        head = b"Content-Type: text/plain\r\n\r\n"
+        end = record(3, rid, struct.pack(">IB3x", 0, 0))
+        if what == "garbage":
+            w.write(b"\x07\x06garbage that is no FastCGI record at all")
+        elif what == "wrongid":
+            w.write(record(6, rid + 6, head + b"not yours\n"))
+        elif what == "endonly":
+            w.write(end)
+        elif what == "closehead":
+            w.write(record(6, rid, b"Content-Type: text/pl"))
+        elif what == "closemid":
+            w.write(record(6, rid, head + b"partial"))
+        elif what == "hang":
+            w.flush()
+            while f.read(1):
+                pass
+            return
+        elif what == "trickle":
+            for b in head + b"trickled one byte at a time\n":
+                w.write(record(6, rid, bytes([b])))
+                w.flush()
+                time.sleep(0.002)
+            w.write(record(6, rid) + end)
+        elif what == "hugehead":
+            line = b"X-Big: " + b"a" * 990 + b"\r\n"
+            for _ in range(10 * 1024 // 16):
+                try:
+                    w.write(record(6, rid, line * 16))
+                except OSError:
+                    return
+        w.flush()
 
     def serve_mpx(self):
         f = self.rfile
