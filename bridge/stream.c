@@ -855,25 +855,29 @@ static const char *backend_label(const struct stream *s, char *out, size_t len)
 static void up_end(struct upstream *u, uint32_t app_status)
 {
 	struct stream *s = of_up(u);
-	char why[128];
+	char why[500], label[300];
 
 	s->drop_body = true; /* the backend read what it wanted of the body */
+	backend_label(s, label, sizeof(label));
 	if (!started(s)) {
-		stream_fail(s, 502, s->resp_store && s->resp.len
-					? "backend ended the response inside its header block"
-					: "backend ended the request without any output");
+		snprintf(why, sizeof(why), "%s: %s", label, s->resp_store && s->resp.len
+				? "the backend ended the response inside its header block"
+				: "the backend ended the request without any output");
+		stream_fail(s, 502, why);
 		return;
 	}
 	bool sized = !s->discard && s->resp_length >= 0;
 	if (sized && s->resp_seen < s->resp_length) {
-		stream_cut(s, "the backend sent less body than its Content-Length");
+		snprintf(why, sizeof(why), "%s: the backend sent less body than its Content-Length",
+			 label);
+		stream_cut(s, why);
 		return;
 	}
 	if (app_status != 0 && !s->discard && !sized) {
 		/* h2cgi-cgi says so when its script was killed: the body may be
 		 * cut anywhere, so the client must not take it for complete */
-		snprintf(why, sizeof(why), "the backend ended with application status %u",
-			 (unsigned)app_status);
+		snprintf(why, sizeof(why), "%s: the backend ended with application status %u",
+			 label, (unsigned)app_status);
 		stream_cut(s, why);
 		return;
 	}

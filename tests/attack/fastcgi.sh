@@ -19,7 +19,7 @@ start_h2cgi --route /cgi-bin/ --cgi-dir "$CGI" --route /app/ --fastcgi "unix:$WO
 B="backend unix:$WORK/evil.sock"
 attack "get:/app/x?garbage" "status 502, ended, 502 Bad Gateway" "502: .*$B sent a malformed FastCGI record"
 attack "get:/app/x?wrongid" "status 502, ended, 502 Bad Gateway" "502: .*$B sent a record for request id 7, not 1"
-attack "get:/app/x?endonly" "status 502, ended, 502 Bad Gateway" "502: backend ended the request without any output"
+attack "get:/app/x?endonly" "status 502, ended, 502 Bad Gateway" "502: route /app/ \(fastcgi unix:.*evil.sock\): the backend ended the request without any output"
 attack "get:/app/x?closehead" "status 502, ended, 502 Bad Gateway" "502: .*$B closed the connection mid-request"
 attack "get:/app/x?closemid" "status (200|\?), reset INTERNAL_ERROR, (partial)?" "response cut: .*$B closed the connection mid-request"
 attack "get:/app/x?hang" "status 504, ended, 504 Gateway Timeout" "504: .*$B sent nothing for --backend-timeout \(2 s\)"

@@ -45,7 +45,7 @@ like "$(cat "$ERRLOG")" "cl.cgi.long: response cut: the backend sent more body t
 out=$(raw_h1 "$PORT" /cgi-bin/cl.cgi?short /cgi-bin/hello.cgi)
 ok "$(printf '%s' "$out" | grep -q 'Hello, world'; [ $? -ne 0 ]; echo $?)" "HTTP/1.1: after a short body the next response does not land inside it"
 like "$out" "^\[closed\]" "HTTP/1.1: short body: the connection is closed"
-like "$(cat "$ERRLOG")" "cl.cgi.short: response cut: the backend sent less body than its Content-Length" "logged"
+like "$(cat "$ERRLOG")" "cl.cgi.short: response cut: route /cgi-bin/ .*: the backend sent less body than its Content-Length" "logged"
 is "$($H1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/cgi-bin/cl.cgi?abc")" "502" "Content-Length: abc: 502"
 is "$($H1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/cgi-bin/cl.cgi?two")" "502" "two different Content-Length values: 502"
 like "$(cat "$ERRLOG")" "502: malformed CGI response: invalid or conflicting Content-Length" "logged"
@@ -67,7 +67,7 @@ like "$out" '"event": "reset", "code": 2' "HTTP/2: a body longer than Content-Le
 out=$($FRAMES "$PORT" events GET /cgi-bin/killed.cgi)
 like "$out" '"event": "reset", "code": 2' "HTTP/2: script killed mid-body: RST_STREAM(INTERNAL_ERROR), no END_STREAM"
 ok "$(printf '%s' "$out" | grep -q '"event": "end"'; [ $? -ne 0 ]; echo $?)" "HTTP/2: no clean end"
-like "$(cat "$ERRLOG")" "killed.cgi: response cut: the backend ended with application status 137" "logged with the status"
+like "$(cat "$ERRLOG")" "killed.cgi: response cut: route /cgi-bin/ .*: the backend ended with application status 137" "logged with the status"
 out=$($FRAMES "$PORT" events GET /cgi-bin/killed.cgi?len)
 like "$out" '"event": "reset", "code": 2' "HTTP/2: killed with a Content-Length: reset"
 out=$($FRAMES "$PORT" events GET /cgi-bin/exit1.cgi)
