@@ -231,7 +231,8 @@ static int on_stream_close(nghttp2_session *ss, int32_t id, uint32_t code, void 
 
 static int on_frame_send(nghttp2_session *ss, const nghttp2_frame *f, void *u)
 {
-	if (f->hd.type == NGHTTP2_GOAWAY && f->goaway.error_code != NGHTTP2_NO_ERROR) {
+	if (f->hd.type == NGHTTP2_GOAWAY && f->goaway.error_code != NGHTTP2_NO_ERROR &&
+	    !((struct conn *)u)->h2->calmed) {
 		struct conn *c = u;
 		/* ours are logged where they are decided; nghttp2's own (a flood
 		 * of resets, a protocol error) here */
@@ -360,6 +361,7 @@ static int h2_recv(struct conn *c, const uint8_t *data, size_t len)
 		 * the staged close) and to the admin, whatever --verbose says */
 		log_warn("%s:%u: HTTP/2: %s: GOAWAY ENHANCE_YOUR_CALM", c->peer_addr, c->peer_port,
 			 nghttp2_strerror((int)n));
+		c->h2->calmed = true;
 		nghttp2_session_terminate_session(sess(c), NGHTTP2_ENHANCE_YOUR_CALM);
 		return 0;
 	}
