@@ -222,14 +222,19 @@ def case_path_over_list_h2(port):
     return h2_request(port, h2frames.headers("GET", "/cgi-bin/hello.cgi?" + "a" * 20000, port))
 
 
-def h1_exchange(port, head):
-    """Sends head over TLS HTTP/1.1; returns "status N" of the answer."""
+def h1_connect(port, timeout=10):
+    """A TLS connection that speaks HTTP/1.1 (ALPN http/1.1)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     ctx.set_alpn_protocols(["http/1.1"])
-    tls = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
-                          server_hostname="localhost")
+    return ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=timeout),
+                           server_hostname="localhost")
+
+
+def h1_exchange(port, head):
+    """Sends head over TLS HTTP/1.1; returns "status N" of the answer."""
+    tls = h1_connect(port)
     try:
         tls.sendall(head)
     except OSError:
@@ -366,12 +371,7 @@ def case_smuggle(name):
 
 def case_pipeline(port, n=1000):
     """n GETs in one write on one HTTP/1.1 connection: n answers, in order."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.set_alpn_protocols(["http/1.1"])
-    tls = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
-                          server_hostname="localhost")
+    tls = h1_connect(port, 30)
     reqs = b"".join(b"GET /s/hello.cgi?%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(n))
     sender = threading.Thread(target=tls.sendall, args=(reqs,), daemon=True)
     sender.start()
