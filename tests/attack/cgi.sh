@@ -53,5 +53,7 @@ attack "get:/cgi-bin/noend.cgi" "status 504, ended, 504 Gateway Timeout" "noend.
 attack "get:/cgi-bin/forks.cgi" "status 200, reset INTERNAL_ERROR, parent" "forks.cgi killed after --timeout 3 s"
 child=$(cat "$TC/forks.cgi.child" 2>/dev/null)
 is "$(still_alive ${child:-0})" "" "the child it left holding stdout is gone with it"
-attack "get:/cgi-bin/killed.cgi" "status 200, reset INTERNAL_ERROR, (first half)?" "killed.cgi died of signal 9"
+# a response cut right after its header block may reach the client as a
+# reset alone: nghttp2 drops the HEADERS still queued when RST_STREAM goes
+attack "get:/cgi-bin/killed.cgi" "status (200|\?), reset INTERNAL_ERROR, (first half)?" "killed.cgi died of signal 9"
 done_testing
