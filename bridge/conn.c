@@ -247,7 +247,6 @@ static ssize_t xrecv(struct conn *c, uint8_t *buf, size_t len)
 	}
 }
 
-/* Reads until the transport is dry; -1 to close. */
 /* Connections whose turn of reading was cut short: read again at once
  * (a 0 ms timer), since the rest may sit in GnuTLS's buffer where epoll
  * does not see it. */
@@ -298,6 +297,7 @@ static void forget_more(struct conn *c)
 #define READS_PER_TURN 64
 #define DEAD_STREAMS_PER_TURN 256
 
+/* Reads until the transport is dry or the turn is over; -1 to close. */
 static int conn_read(struct conn *c)
 {
 	static uint8_t in[TLS_RECORD + 1024];
