@@ -802,6 +802,7 @@ static void keep_settings(struct pool *p, const struct site_route *sr)
 	if (sr->kind == BACKEND_FASTCGI) {
 		p->keep = true;
 		p->idle_max = cfg.keepalive;
+		p->sharers = cfg.workers;
 		return;
 	}
 	int share = cfg.workers > 1 ? (sr->procs - 1) / cfg.workers : sr->procs;

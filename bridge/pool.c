@@ -870,8 +870,10 @@ static void probe_io(struct loop_io *io, uint32_t events)
 		return;
 	struct fcgi_values v;
 	if (fcgi_values_parse(pr->buf + FCGI_HEADER_LEN, clen, &v) == 0) {
-		a->max_conns = v.max_conns;
-		a->max_reqs = v.max_reqs;
+		/* each worker asks on its own and takes its share */
+		unsigned n = p->sharers > 1 ? (unsigned)p->sharers : 1;
+		a->max_conns = v.max_conns ? (v.max_conns / n ? v.max_conns / n : 1) : 0;
+		a->max_reqs = v.max_reqs ? (v.max_reqs / n ? v.max_reqs / n : 1) : 0;
 		a->mpxs = v.mpxs_conns;
 		log_info("pool %s: backend %s says FCGI_MAX_CONNS %s%u, FCGI_MAX_REQS %s%u, "
 			 "FCGI_MPXS_CONNS %d%s", p->name, a->label, v.max_conns ? "" : "(none) ",
@@ -1247,13 +1249,17 @@ bool pool_failed(struct pool *p, struct pool_conn *pc, int err)
  * parked connection instead of accepting it (the stall nginx shows with
  * keepalive in front of a small libfcgi pool). A pool with a cap never has
  * more connections than processes, so it has no such wait, nor has a
- * server that said how many it takes (FCGI_MAX_CONNS). */
+ * server that said how many it takes (FCGI_MAX_CONNS). With --workers, a
+ * worker cannot see the others' new connections: it parks a connection
+ * to an external server only when the server said how many it takes. */
 static bool park(struct pool *p, struct pool_conn *pc)
 {
+	bool told = pc->addr >= 0 && p->addrs[pc->addr].max_conns;
+
 	if (p->idle_max <= 0 || p->nidle >= p->idle_max || p->closed ||
 	    (pc->gen != NULL && pc->gen != p->gen) ||
-	    (p->cap == 0 && !p->per_proc && p->fresh > 0 &&
-	     !(pc->addr >= 0 && p->addrs[pc->addr].max_conns)))
+	    (p->cap == 0 && !p->per_proc && p->fresh > 0 && !told) ||
+	    (p->sharers > 1 && pc->addr >= 0 && !told))
 		return false;
 	if (loop_add(&pc->io, pc->fd, EPOLLIN | EPOLLRDHUP, idle_io) < 0)
 		return false;

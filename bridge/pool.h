@@ -154,6 +154,9 @@ struct pool {
 				       * pool's size, as each process serves the
 				       * one connection it holds */
 	int connect_timeout;          /* ms */
+	int sharers;                  /* processes using the same external
+				       * addresses (--workers), each unaware of
+				       * the others' connections */
 	/* counters for SIGUSR2 */
 	unsigned long long served, opened, reused_count;
 	unsigned restarts;

@@ -57,4 +57,38 @@ start_h2cgi --workers 2 --cgi-dir "$CGI" --procs 2
 out=$("$PYTHON3" "$top_srcdir/tests/integration/resume.py" "$PORT" 8 | tr '\n' '|')
 is "$out" "TLSv1_3: full resumed resumed resumed resumed resumed resumed resumed|TLSv1_2: full resumed resumed resumed resumed resumed resumed resumed|" \
     "--workers 2: 7 of 7 reconnections resumed, whichever worker took them"
+stop_h2cgi
+
+# an external pool of 2 libfcgi processes (one connection each, no answer
+# to FCGI_GET_VALUES): a worker's parked connection would hold a process
+# that another worker's new connection waits behind, for seconds
+"$PYTHON3" - "$WORK/lf.sock" "$top_builddir/examples/fcgi/counter.fcgi" > "$WORK/lf.pids" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(64)
+pids = []
+for _ in range(2):
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(s.fileno(), 0)
+        os.execv(sys.argv[2], [sys.argv[2]])
+    pids.append(pid)
+print(os.getpid(), *pids, flush=True)
+for pid in pids:
+    os.waitpid(pid, 0)
+PY
+i=0
+while [ ! -s "$WORK/lf.pids" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+start_h2cgi --workers 2 --fastcgi "unix:$WORK/lf.sock"
+out=$(timeout 60 h2load -n 2000 -c 10 -m 1 "$URL/x" 2>&1)
+like "$out" "2000 succeeded, 0 failed" "--workers 2, external 2-process libfcgi pool: 2000 requests answered"
+kill -USR2 "$PID"
+i=0
+while [ "$(grep -c 'status pool app:' "$ERRLOG")" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+lines=$(grep -c 'status pool app:' "$ERRLOG")
+is "$([ "$lines" -ge 2 ] && echo many):$(grep 'status pool app:' "$ERRLOG" | grep -vc 'reused 0')" "many:0" \
+    "no worker parked a connection to it (SIGUSR2: reused 0 in all $lines lines)"
+stop_h2cgi
+kill $(cat "$WORK/lf.pids") 2>/dev/null
 done_testing
