@@ -133,7 +133,7 @@ static const struct opt opts[] = {
 	 "streams per connection (100)", "1..10000"},
 	/* RFC 9113 §6.9.2: at most 2^31-1 */
 	{"initial-window-size", 0, "BYTES", GLOBAL, T_SIZE, OFF(window), 1024, 1 << 30, NULL, NULL,
-	 "request body in flight per stream (256k)", "1k..1g"},
+	 "request body in flight per stream (1m)", "1k..1g"},
 	{"connection-window-size", 0, "BYTES", GLOBAL, T_SIZE, OFF(conn_window), 65535, 1 << 30, NULL,
 	 NULL, "request body in flight per connection (4m)", "65535..1g"},
 	/* RFC 9113 §6.5.2: 2^14..2^24-1 */
@@ -787,7 +787,7 @@ static void defaults(struct config *c)
 	c->max_header_list = 64 * 1024;
 	/* for speed: a window large enough to keep uploads streaming over a
 	 * fast link without waiting for WINDOW_UPDATE */
-	c->window = 256 * 1024;
+	c->window = 1024 * 1024;
 	c->conn_window = 4 * 1024 * 1024;
 	/* RFC 9113 §4.2's initial value: clients may send frames of that size
 	 * before they see our SETTINGS, so a larger default only surprises */

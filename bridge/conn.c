@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -296,6 +297,7 @@ static void forget_more(struct conn *c)
  * the turn ends early and the rest is read after they are freed. */
 #define READS_PER_TURN 64
 #define DEAD_STREAMS_PER_TURN 256
+#define IDLE_GIVE_BACK_MS 1000 /* idle this long: buffers go back (conn_sweep) */
 
 /* Reads until the transport is dry or the turn is over; -1 to close. */
 static int conn_read(struct conn *c)
@@ -495,6 +497,7 @@ static bool before_proto(const struct conn *c)
 void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_timeout)
 {
 	uint64_t now = loop_now(), hto = header_timeout * 1000ULL;
+	size_t given_back = 0;
 
 	for (struct conn *c = all_conns; c; c = c->next) {
 		const char *why = NULL;
@@ -527,6 +530,16 @@ void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_ti
 				stream_cut(s, "the client read nothing for --send-timeout");
 			stream_sweep(s, now);
 		}
+		/* most of an open connection's life is waiting, and thousands
+		 * may wait at once: one idle for a second holds no buffers */
+		if (!why && c->streams == NULL && buf_used(&c->out) == 0 && !c->send_pending &&
+		    now - c->last_write >= IDLE_GIVE_BACK_MS &&
+		    now - (c->last_frame ? c->last_frame : c->accepted) >= IDLE_GIVE_BACK_MS) {
+			given_back += c->out.cap;
+			buf_free(&c->out);
+			if (c->ops && c->ops->idle)
+				c->ops->idle(c);
+		}
 		if (why) {
 			/* slowloris: a client trickling bytes holds no stream hostage */
 			log_info("%s:%u: %s; closing", c->peer_addr, c->peer_port, why);
@@ -546,6 +559,9 @@ void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_ti
 			conn_schedule_flush(c);
 		}
 	}
+	/* freed buffers sit between live ones: hand their pages back */
+	if (given_back >= 256 * 1024)
+		malloc_trim(0);
 }
 
 void conn_shutdown_all(void)

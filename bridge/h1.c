@@ -43,6 +43,20 @@ static int h1_start(struct conn *c)
 	return c->h1 ? 0 : -1;
 }
 
+/* Between requests a kept-alive connection needs no input buffer and no
+ * copy of the last head. */
+static void h1_idle(struct conn *c)
+{
+	struct h1 *h = c->h1;
+
+	if (h == NULL || h->cur != NULL)
+		return;
+	if (buf_used(&h->in) == 0)
+		buf_free(&h->in);
+	free(h->head);
+	h->head = NULL;
+}
+
 static void h1_free(struct conn *c)
 {
 	if (c->h1 == NULL)
@@ -472,6 +486,7 @@ const struct proto_ops h1_proto = {
 	.fill = h1_fill,
 	.finished = h1_finished,
 	.goaway = h1_goaway,
+	.idle = h1_idle,
 	.free = h1_free,
 	.submit = h1_submit,
 	.resume = h1_resume,

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <nghttp2/nghttp2.h>
 
 #include "config.h"
@@ -40,7 +41,64 @@ struct h2 {
 	uint64_t resets_at;              /* loop_now() of the last refill */
 	unsigned long long rst_count;    /* RST_STREAMs received */
 	bool told_invalid;               /* a malformed request was logged */
+	nghttp2_mem mem;                 /* nghttp2's allocator for this session */
+	void *framebuf;                  /* its output frame buffer, mapped apart */
+	bool framebuf_given_back;        /* its pages returned while idle */
 };
+
+/* nghttp2 builds every outgoing frame in one buffer of this size that it
+ * keeps for the whole session (lib/nghttp2_frame.h: frame header, pad
+ * length byte, 16 KiB payload): most of an idle connection's memory. It
+ * gets pages of its own, so that an idle connection can hand them back
+ * (h2_idle); nothing in it is read before a new frame is written. */
+#define H2_FRAMEBUF_LEN (9 + 1 + 16384)
+
+static void *mem_malloc(size_t size, void *u)
+{
+	struct h2 *h = u;
+
+	if (size != H2_FRAMEBUF_LEN || h->framebuf != NULL)
+		return malloc(size);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) /* out of mappings (vm.max_map_count): kept, then */
+		return malloc(size);
+	h->framebuf = p;
+	return p;
+}
+
+static void mem_free(void *ptr, void *u)
+{
+	struct h2 *h = u;
+
+	if (ptr != NULL && ptr == h->framebuf) {
+		munmap(ptr, H2_FRAMEBUF_LEN);
+		h->framebuf = NULL;
+		return;
+	}
+	free(ptr);
+}
+
+static void *mem_calloc(size_t n, size_t size, void *u)
+{
+	(void)u;
+	return calloc(n, size);
+}
+
+static void *mem_realloc(void *ptr, size_t size, void *u)
+{
+	struct h2 *h = u;
+
+	if (ptr == NULL) /* how nghttp2_buf_reserve takes a new buffer */
+		return mem_malloc(size, u);
+	if (ptr != h->framebuf)
+		return realloc(ptr, size);
+	void *p = malloc(size); /* not done by nghttp2 1.52; kept correct anyway */
+	if (p == NULL)
+		return NULL;
+	memcpy(p, ptr, size < H2_FRAMEBUF_LEN ? size : H2_FRAMEBUF_LEN);
+	mem_free(ptr, u);
+	return p;
+}
 
 static nghttp2_session *sess(const struct conn *c)
 {
@@ -311,8 +369,9 @@ static int h2_start(struct conn *c)
 	if (c->h2) {
 		c->h2->resets_left = RESETS_BURST;
 		c->h2->resets_at = loop_now();
+		c->h2->mem = (nghttp2_mem){ c->h2, mem_malloc, mem_free, mem_calloc, mem_realloc };
 	}
-	rc = c->h2 ? nghttp2_session_server_new2(&c->h2->ss, cb, c, opt) : -1;
+	rc = c->h2 ? nghttp2_session_server_new3(&c->h2->ss, cb, c, opt, &c->h2->mem) : -1;
 	nghttp2_option_del(opt);
 	nghttp2_session_callbacks_del(cb);
 	if (rc != 0) {
@@ -383,10 +442,25 @@ static int h2_fill(struct conn *c)
 			return -1;
 		if (n == 0)
 			break;
+		c->h2->framebuf_given_back = false;
 		if (buf_append(&c->out, p, (size_t)n) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* The connection has had no stream and nothing to send for a while: its
+ * frame buffer's pages go back to the kernel (they come back zeroed at the
+ * next frame). */
+static void h2_idle(struct conn *c)
+{
+	struct h2 *h = c->h2;
+
+	if (h == NULL || h->framebuf == NULL || h->framebuf_given_back ||
+	    nghttp2_session_want_write(h->ss))
+		return;
+	if (madvise(h->framebuf, H2_FRAMEBUF_LEN, MADV_DONTNEED) == 0)
+		h->framebuf_given_back = true;
 }
 
 static bool h2_finished(struct conn *c)
@@ -473,6 +547,7 @@ const struct proto_ops h2_proto = {
 	.fill = h2_fill,
 	.finished = h2_finished,
 	.goaway = h2_goaway,
+	.idle = h2_idle,
 	.free = h2_free,
 	.submit = h2_submit,
 	.resume = h2_resume,

@@ -200,6 +200,11 @@ int log_reopen(void)
 	return rc;
 }
 
+bool log_access_on(void)
+{
+	return access_fd >= 0;
+}
+
 void log_access(const char *fmt, ...)
 {
 	char line[4096];

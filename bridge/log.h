@@ -66,6 +66,9 @@ struct log_lines {
 void log_lines_feed(struct log_lines *l, const char *who, const uint8_t *data, size_t len,
 		    bool flush);
 
+/* Whether an access log is open (a line not written costs nothing to build). */
+bool log_access_on(void);
+
 /* Appends one line to the access log, if one is open. */
 void log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

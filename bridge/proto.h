@@ -25,6 +25,7 @@ struct proto_ops {
 	int (*fill)(struct conn *c);                  /* output into c->out; -1: close */
 	bool (*finished)(struct conn *c);             /* nothing more to do: close */
 	void (*goaway)(struct conn *c);               /* no new requests, finish the rest */
+	void (*idle)(struct conn *c);                 /* idle a while: give memory back (or NULL) */
 	void (*free)(struct conn *c);
 	/* the stream side (see h2.h for the contracts) */
 	int (*submit)(struct stream *s, int status, const struct hdr *h, size_t n, bool final,

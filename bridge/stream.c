@@ -1113,12 +1113,19 @@ bool stream_have_wakes(void)
 /* Values in the combined format stay on one line and inside their quotes. */
 static void clf_str(char *out, size_t len, const char *v)
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t k = 0;
 
-	for (const unsigned char *p = (const unsigned char *)(v ? v : "-"); *p && k + 5 < len; p++)
-		k += (size_t)(*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\'
-				      ? snprintf(out + k, len - k, "\\x%02x", *p)
-				      : snprintf(out + k, len - k, "%c", *p));
+	for (const unsigned char *p = (const unsigned char *)(v ? v : "-"); *p && k + 5 < len; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\') {
+			out[k++] = '\\';
+			out[k++] = 'x';
+			out[k++] = hex[*p >> 4];
+			out[k++] = hex[*p & 15];
+		} else {
+			out[k++] = (char)*p;
+		}
+	}
 	out[k] = '\0';
 }
 
@@ -1193,7 +1200,7 @@ void stream_on_close(struct stream *s, uint32_t code)
 {
 	if (s->state == ST_CLOSED)
 		return;
-	if (s->method >= 0)
+	if (s->method >= 0 && log_access_on())
 		access_line(s, code);
 	drop_backend(s); /* a client gone: the backend hears of it at once */
 	s->state = ST_CLOSED;

@@ -7,7 +7,7 @@ need_h2py
 start_h2cgi --cgi-dir "$CGI" --procs 1
 out=$(nghttp -v "$URL/cgi-bin/hello.cgi" 2>&1)
 like "$out" "SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100" "default SETTINGS_MAX_CONCURRENT_STREAMS 100"
-like "$out" "SETTINGS_INITIAL_WINDOW_SIZE\(0x04\):262144" "default SETTINGS_INITIAL_WINDOW_SIZE 256k"
+like "$out" "SETTINGS_INITIAL_WINDOW_SIZE\(0x04\):1048576" "default SETTINGS_INITIAL_WINDOW_SIZE 1m"
 like "$out" "SETTINGS_MAX_FRAME_SIZE\(0x05\):16384" "default SETTINGS_MAX_FRAME_SIZE 16384, the protocol's initial value (h2spec http2/4.2/3)"
 like "$out" "SETTINGS_MAX_HEADER_LIST_SIZE\(0x06\):65536" "default SETTINGS_MAX_HEADER_LIST_SIZE 64k"
 like "$out" "recv WINDOW_UPDATE frame <length=4, flags=0x00, stream_id=0>
