@@ -231,22 +231,39 @@ static int on_frame_recv(nghttp2_session *ss, const nghttp2_frame *f, void *u)
 /* A malformed request (RFC 9113 §8.1.1: a bad pseudo-header, a field
  * nghttp2 refuses): reset with PROTOCOL_ERROR by nghttp2; logged once per
  * connection, so that a client cannot flood the log with them. */
-static void tell_invalid(struct conn *c, int32_t id, const char *what)
+/* Logs the first request or frame on c that nghttp2 refused, with the
+ * answer it gives: RST_STREAM for a stream error, GOAWAY for one on the
+ * connection (stream 0). */
+static void tell_invalid(struct conn *c, int32_t id, const char *what, int lib_error)
 {
 	struct h2 *h = c->h2;
+	const char *code = "PROTOCOL_ERROR", *rfc = "RFC 9113 §8.1.1", *kind = "malformed request";
 
 	if (h->told_invalid)
 		return;
 	h->told_invalid = true;
-	log_info("%s:%u: HTTP/2: stream %d: malformed request (%s): RST_STREAM PROTOCOL_ERROR "
-		 "(RFC 9113 §8.1.1; further ones on this connection not logged)", c->peer_addr,
-		 c->peer_port, id, what);
+	if (lib_error == NGHTTP2_ERR_FLOW_CONTROL) {
+		code = "FLOW_CONTROL_ERROR";
+		rfc = "RFC 9113 §6.9.1";
+	} else if (lib_error == NGHTTP2_ERR_STREAM_CLOSED) {
+		code = "STREAM_CLOSED";
+		rfc = "RFC 9113 §5.1";
+	} else if (lib_error == NGHTTP2_ERR_FRAME_SIZE_ERROR) {
+		code = "FRAME_SIZE_ERROR";
+		rfc = "RFC 9113 §4.2";
+	}
+	if (lib_error != 0 && lib_error != NGHTTP2_ERR_HTTP_HEADER &&
+	    lib_error != NGHTTP2_ERR_HTTP_MESSAGING)
+		kind = "invalid frame";
+	log_info("%s:%u: HTTP/2: stream %d: %s (%s): %s %s (%s; further ones on this connection "
+		 "not logged)", c->peer_addr, c->peer_port, id, kind, what,
+		 id == 0 ? "GOAWAY" : "RST_STREAM", code, rfc);
 }
 
 static int on_invalid_frame(nghttp2_session *ss, const nghttp2_frame *f, int lib_error, void *u)
 {
 	(void)ss;
-	tell_invalid(u, f->hd.stream_id, nghttp2_strerror(lib_error));
+	tell_invalid(u, f->hd.stream_id, nghttp2_strerror(lib_error), lib_error);
 	return 0;
 }
 
@@ -262,7 +279,7 @@ static int on_invalid_header(nghttp2_session *ss, const nghttp2_frame *f, const 
 		n++;
 	snprintf(what, sizeof(what), "invalid header field \"%.*s\"%s", (int)n, (const char *)name,
 		 n < nl ? "..." : "");
-	tell_invalid(u, f->hd.stream_id, what);
+	tell_invalid(u, f->hd.stream_id, what, 0);
 	return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 }
 

@@ -14,6 +14,11 @@ Cases:
   data-flood       a POST, then 5000 DATA frames without a byte
   cont-flood       HEADERS without END_HEADERS, then 5000 empty CONTINUATION
   priority-fair    200 GETs, each after a PRIORITY frame (must all be answered)
+  settings-flood   10000 SETTINGS unread, then a GET on the same connection
+  ping-flood       10000 PINGs unread, then a GET on the same connection
+  window-overflow  WINDOW_UPDATE taking the connection window past 2^31-1
+  window-overflow-stream  the same on a stream
+  hpack-bomb       a 4 KB field indexed 100 times (400 KB of list, 100 B sent)
   host-mismatch    :authority and a Host field that differ (RFC 9113 8.3.1)
   host-bad-h2      :authority with a space and quotes
   host-bad-h1      HTTP/1.1 with Host: a b"<x> (RFC 9112 3.2)
@@ -39,7 +44,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import h2frames  # noqa: E402  (connect, raw frames, event pumping)
 import h2.events  # noqa: E402
-from hyperframe.frame import ContinuationFrame, DataFrame, HeadersFrame, PriorityFrame  # noqa: E402
+from hyperframe.frame import (ContinuationFrame, DataFrame, HeadersFrame, PingFrame,  # noqa: E402
+                              PriorityFrame, SettingsFrame, WindowUpdateFrame)
 
 FLOOD = 5000
 
@@ -167,6 +173,75 @@ def case_cont_flood(port):
     except OSError:
         pass
     return answer_of(tls, conn)
+
+
+def then_get(tls, conn, port):
+    """After an attack on this connection: a GET on it; the first answer
+    (a GOAWAY the attack drew, or the GET's status)."""
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, h2frames.headers("GET", "/cgi-bin/hello.cgi", port), end_stream=True)
+    try:
+        tls.sendall(conn.data_to_send())
+    except OSError:
+        pass
+    return answer_of(tls, conn, sid)
+
+
+def case_settings_flood(port):
+    """SETTINGS frames without reading the ACKs: past nghttp2's bound on
+    queued ACKs (max_outbound_ack) the connection is told to calm down."""
+    tls, conn = h2frames.connect(port)
+    try:
+        flood(tls, [SettingsFrame(0, settings={SettingsFrame.ENABLE_PUSH: 0}) for _ in range(FLOOD * 2)])
+    except OSError:
+        pass
+    return then_get(tls, conn, port)
+
+
+def case_ping_flood(port):
+    tls, conn = h2frames.connect(port)
+    try:
+        flood(tls, [PingFrame(0, opaque_data=b"12345678") for _ in range(FLOOD * 2)])
+    except OSError:
+        pass
+    return then_get(tls, conn, port)
+
+
+def case_window_overflow(port):
+    """RFC 9113 6.9.1: a connection window over 2^31-1 is a connection
+    error FLOW_CONTROL_ERROR."""
+    tls, conn = h2frames.connect(port)
+    tls.sendall(WindowUpdateFrame(0, window_increment=2 ** 31 - 1).serialize())
+    return answer_of(tls, conn)
+
+
+def case_window_overflow_stream(port):
+    """The same on a stream (a POST waiting for its body): a stream error,
+    RST_STREAM FLOW_CONTROL_ERROR."""
+    tls, conn = h2frames.connect(port)
+    sid = open_post(tls, conn, port)  # no answer before its body ends
+    tls.sendall(WindowUpdateFrame(sid, window_increment=2 ** 31 - 1).serialize())
+    return answer_of(tls, conn)
+
+
+def case_hpack_bomb(port):
+    """A 4 KB field put in the dynamic table by one request, then named 100
+    times in the next by one-byte indexes: 400 KB of header list from 100
+    bytes on the wire (over --max-header-list-size)."""
+    tls, conn = h2frames.connect(port)
+    conn.config.validate_outbound_headers = False
+    conn.config.normalize_outbound_headers = False
+    big = ("x-bomb", "a" * 4000)
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, h2frames.headers("GET", "/cgi-bin/hello.cgi", port, [big]), end_stream=True)
+    tls.sendall(conn.data_to_send())
+    answer_of(tls, conn, sid)
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, h2frames.headers("GET", "/cgi-bin/hello.cgi", port, [big] * 100),
+                      end_stream=True)
+    wire = conn.data_to_send()
+    answer = answer_of(tls, conn, sid) if tls.sendall(wire) is None else "nothing"
+    return "%s (%d bytes sent)" % (answer, len(wire))
 
 
 def case_priority_fair(port):
@@ -400,6 +475,11 @@ CASES = {
     "data-flood": case_data_flood,
     "cont-flood": case_cont_flood,
     "priority-fair": case_priority_fair,
+    "settings-flood": case_settings_flood,
+    "ping-flood": case_ping_flood,
+    "window-overflow": case_window_overflow,
+    "window-overflow-stream": case_window_overflow_stream,
+    "hpack-bomb": case_hpack_bomb,
     "host-mismatch": case_host_mismatch,
     "host-bad-h2": case_host_bad_h2,
     "host-bad-h1": case_host_bad_h1,
