@@ -669,8 +669,8 @@ static void local_redirect(struct stream *s, const char *location)
 	upstream_abort(&s->up);
 	free(s->redir_target);
 	s->redir_target = target;
-	free(s->resp_store);
-	s->resp_store = NULL;
+	free(s->resp);
+	s->resp = NULL;
 	/* RFC 3875 §6.2.2: the new request is a GET without a body; a body
 	 * still on its way is dropped and its window given back */
 	if (s->unconsumed)
@@ -686,7 +686,7 @@ static void local_redirect(struct stream *s, const char *location)
 /* The final header block goes out; returns -1 when s failed instead. */
 static int send_final(struct stream *s)
 {
-	struct cgiresp *p = &s->resp;
+	struct cgiresp *p = s->resp;
 	size_t n = hdr_filter_response(p->hdrs, p->nhdr);
 	const char *m = hval(s, s->method);
 
@@ -732,28 +732,29 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 		front_resume(s);
 		return 0;
 	}
-	if (s->resp_store == NULL) {
-		s->resp_store = malloc(cfg_of(s)->max_header_block);
-		if (s->resp_store == NULL) {
+	if (s->resp == NULL) {
+		/* taken when the backend answers, not for every stream */
+		s->resp = malloc(sizeof(*s->resp) + cfg_of(s)->max_header_block);
+		if (s->resp == NULL) {
 			stream_fail(s, 500, "out of memory");
 			return -1;
 		}
-		cgiresp_init(&s->resp, s->resp_store, cfg_of(s)->max_header_block);
+		cgiresp_init(s->resp, (char *)(s->resp + 1), cfg_of(s)->max_header_block);
 	}
 	while (len > 0) {
 		size_t used;
-		enum cgiresp_result r = cgiresp_feed(&s->resp, (const char *)data, len, &used);
+		enum cgiresp_result r = cgiresp_feed(s->resp, (const char *)data, len, &used);
 		data += used;
 		len -= used;
 		if (r == CGIRESP_MORE)
 			return 0;
 		if (r == CGIRESP_ERROR) {
 			char why[160];
-			snprintf(why, sizeof(why), "malformed CGI response: %s", s->resp.err);
+			snprintf(why, sizeof(why), "malformed CGI response: %s", s->resp->err);
 			stream_fail(s, 502, why);
 			return -1;
 		}
-		struct cgiresp *p = &s->resp;
+		struct cgiresp *p = s->resp;
 		if (p->kind == CGIRESP_INFORMATIONAL) {
 			/* they wait in the connection's output like body bytes: bounded
 			 * by count and by --stream-buffer, whatever the client reads */
@@ -796,8 +797,8 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 		}
 		if (send_final(s) < 0)
 			return -1;
-		free(s->resp_store);
-		s->resp_store = NULL;
+		free(s->resp);
+		s->resp = NULL;
 		return on_stdout(s, data, len);
 	}
 	return 0;
@@ -860,7 +861,7 @@ static void up_end(struct upstream *u, uint32_t app_status)
 	s->drop_body = true; /* the backend read what it wanted of the body */
 	backend_label(s, label, sizeof(label));
 	if (!started(s)) {
-		snprintf(why, sizeof(why), "%s: %s", label, s->resp_store && s->resp.len
+		snprintf(why, sizeof(why), "%s: %s", label, s->resp && s->resp->len
 				? "the backend ended the response inside its header block"
 				: "the backend ended the request without any output");
 		stream_fail(s, 502, why);
@@ -1240,7 +1241,7 @@ void stream_free_dead(void)
 		    stream_env.site_done)
 			stream_env.site_done(s->site);
 		free(s->hdrs);
-		free(s->resp_store);
+		free(s->resp);
 		free(s->redir_target);
 		free(s);
 	}

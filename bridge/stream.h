@@ -94,8 +94,8 @@ struct stream {
 	struct early_sent hints_sent; /* links sent in 103s: never twice */
 	size_t interim_bytes;         /* and their size */
 	uint64_t send_wait;           /* when the client last took body bytes */
-	struct cgiresp resp;
-	char *resp_store;
+	struct cgiresp *resp;         /* the backend's header block being read,
+				       * its store right after it (NULL outside) */
 	bool resp_done;               /* END_STREAM sent */
 	size_t discarded;             /* request body dropped */
 	bool discard;                 /* HEAD, 204, 304: no DATA */
