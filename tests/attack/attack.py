@@ -19,6 +19,8 @@ Cases:
   window-overflow  WINDOW_UPDATE taking the connection window past 2^31-1
   window-overflow-stream  the same on a stream
   hpack-bomb       a 4 KB field indexed 100 times (400 KB of list, 100 B sent)
+  zero-window      initial window 0, a 1 GB download, nothing read for 3 s
+  slow-reader      a 1 GB download read at 160 KB/s for 3 s
   host-mismatch    :authority and a Host field that differ (RFC 9113 8.3.1)
   host-bad-h2      :authority with a space and quotes
   host-bad-h1      HTTP/1.1 with Host: a b"<x> (RFC 9112 3.2)
@@ -242,6 +244,49 @@ def case_hpack_bomb(port):
     wire = conn.data_to_send()
     answer = answer_of(tls, conn, sid) if tls.sendall(wire) is None else "nothing"
     return "%s (%d bytes sent)" % (answer, len(wire))
+
+
+def case_zero_window(port):
+    """SETTINGS_INITIAL_WINDOW_SIZE 0 and a GET of a 1 GB download, never
+    read for 3 s: h2cgi reads the script only as far as its stream buffer."""
+    tls, conn = h2frames.connect(port)
+    conn.update_settings({SettingsFrame.INITIAL_WINDOW_SIZE: 0})
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, h2frames.headers("GET", "/cgi-bin/download.cgi?1073741824", port),
+                      end_stream=True)
+    tls.sendall(conn.data_to_send())
+    answer = answer_of(tls, conn, sid)
+    time.sleep(3)
+    tls.close()
+    return answer + ", held 3 s"
+
+
+def case_slow_reader(port):
+    """A 1 GB download read 16 KB every 100 ms for 3 s (160 KB/s)."""
+    tls, conn = h2frames.connect(port)
+    sid = conn.get_next_available_stream_id()
+    conn.send_headers(sid, h2frames.headers("GET", "/cgi-bin/download.cgi?1073741824", port),
+                      end_stream=True)
+    tls.sendall(conn.data_to_send())
+    status, got, end = None, 0, time.monotonic() + 3
+    tls.settimeout(1)
+    while time.monotonic() < end:
+        try:
+            data = tls.recv(16384)
+        except socket.timeout:
+            continue
+        if not data:
+            break
+        for ev in conn.receive_data(data):
+            if isinstance(ev, h2.events.ResponseReceived):
+                status = dict(ev.headers).get(b":status", b"?").decode()
+            if isinstance(ev, h2.events.DataReceived):
+                got += ev.flow_controlled_length
+                conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+        tls.sendall(conn.data_to_send())
+        time.sleep(0.1)
+    tls.close()
+    return "status %s, %s KB read in 3 s" % (status, "under 1000" if got < 1024000 else "over 1000")
 
 
 def case_priority_fair(port):
@@ -480,6 +525,8 @@ CASES = {
     "window-overflow": case_window_overflow,
     "window-overflow-stream": case_window_overflow_stream,
     "hpack-bomb": case_hpack_bomb,
+    "zero-window": case_zero_window,
+    "slow-reader": case_slow_reader,
     "host-mismatch": case_host_mismatch,
     "host-bad-h2": case_host_bad_h2,
     "host-bad-h1": case_host_bad_h1,

@@ -43,5 +43,18 @@ else
     T=$((T + 1)); echo "ok $T # SKIP RSS bounds under ASan"
     T=$((T + 1)); echo "ok $T # SKIP RSS bounds under ASan"
 fi
+# readers that do not read: the script is read only as far as the stream
+# buffer (64k) and the client's window, whatever it prints
+before=$(rss)
+hwm_reset
+attack zero-window "status 200, held 3 s" ""
+attack slow-reader "status 200, under 1000 KB read in 3 s" ""
+if [ -z "${SANITIZERS:-}" ]; then
+    peak=$(hwm)
+    ok "$([ "$((peak - before))" -lt 16384 ]; echo $?)" \
+        "a zero window and a slow reader on 1 GB downloads: peak RSS $((peak / 1024)) MB (from $((before / 1024)) MB), under 16 MB more"
+else
+    T=$((T + 1)); echo "ok $T # SKIP RSS bound under ASan"
+fi
 is "$($CURL "$URL/cgi-bin/hello.cgi")" "Hello, world" "and h2cgi serves on"
 done_testing
