@@ -15,6 +15,7 @@
 #include "stream.h"
 
 #define RESET_MEMORY 128 /* streams we reset whose late frames are ignored */
+#define GAP_MEMORY 16    /* ranges of stream ids the client skipped */
 /* Frames that carry nothing (PRIORITY, DATA and CONTINUATION without a
  * byte, not ending anything) a connection may send: this many, and a few
  * more per stream it opened; past that, GOAWAY ENHANCE_YOUR_CALM (RFC 9113
@@ -33,6 +34,8 @@ struct h2 {
 	nghttp2_session *ss;
 	int32_t max_id;                  /* highest stream id the client opened */
 	int32_t resets[RESET_MEMORY];    /* ring of streams we reset lately */
+	int32_t gaps[GAP_MEMORY][2];     /* ring of skipped ids, first..last */
+	unsigned ngaps;
 	unsigned nresets;
 	unsigned long long opened;       /* streams the client opened */
 	unsigned long long empty;        /* frames that carried nothing */
@@ -44,6 +47,8 @@ struct h2 {
 	nghttp2_mem mem;                 /* nghttp2's allocator for this session */
 	void *framebuf;                  /* its output frame buffer, mapped apart */
 	bool framebuf_given_back;        /* its pages returned while idle */
+	void *page;                      /* its first zeroed 4 KiB (the stream map) */
+	bool page_given_back;
 };
 
 /* nghttp2 builds every outgoing frame in one buffer of this size that it
@@ -52,6 +57,7 @@ struct h2 {
  * gets pages of its own, so that an idle connection can hand them back
  * (h2_idle); nothing in it is read before a new frame is written. */
 #define H2_FRAMEBUF_LEN (9 + 1 + 16384)
+#define H2_PAGE 4096 /* see mem_calloc */
 
 static void *mem_malloc(size_t size, void *u)
 {
@@ -75,13 +81,30 @@ static void mem_free(void *ptr, void *u)
 		h->framebuf = NULL;
 		return;
 	}
+	if (ptr != NULL && ptr == h->page) {
+		munmap(ptr, H2_PAGE);
+		h->page = NULL;
+		return;
+	}
 	free(ptr);
 }
 
+/* The first zeroed page nghttp2 asks for (its stream map, 256 empty
+ * buckets, in 1.52) is mapped apart too: when it is all zeros again on an
+ * idle connection (no closed streams are kept) its page goes back, and
+ * comes back zeroed. Whatever it holds, a page of zeros dropped reads the
+ * same. */
 static void *mem_calloc(size_t n, size_t size, void *u)
 {
-	(void)u;
-	return calloc(n, size);
+	struct h2 *h = u;
+
+	if (h->page != NULL || size == 0 || n != H2_PAGE / size || n * size != H2_PAGE)
+		return calloc(n, size);
+	void *p = mmap(NULL, H2_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return calloc(n, size);
+	h->page = p;
+	return p;
 }
 
 static void *mem_realloc(void *ptr, size_t size, void *u)
@@ -90,12 +113,13 @@ static void *mem_realloc(void *ptr, size_t size, void *u)
 
 	if (ptr == NULL) /* how nghttp2_buf_reserve takes a new buffer */
 		return mem_malloc(size, u);
-	if (ptr != h->framebuf)
+	if (ptr != h->framebuf && ptr != h->page)
 		return realloc(ptr, size);
+	size_t had = ptr == h->framebuf ? H2_FRAMEBUF_LEN : H2_PAGE;
 	void *p = malloc(size); /* not done by nghttp2 1.52; kept correct anyway */
 	if (p == NULL)
 		return NULL;
-	memcpy(p, ptr, size < H2_FRAMEBUF_LEN ? size : H2_FRAMEBUF_LEN);
+	memcpy(p, ptr, size < had ? size : had);
 	mem_free(ptr, u);
 	return p;
 }
@@ -136,6 +160,18 @@ static bool empty_frame(const nghttp2_frame_hd *hd)
 	}
 }
 
+/* Whether the client skipped id when it opened a higher one (lately: an
+ * older gap forgotten reads as a closed stream, a connection error too). */
+static bool skipped(const struct h2 *h, int32_t id)
+{
+	unsigned n = h->ngaps < GAP_MEMORY ? h->ngaps : GAP_MEMORY;
+
+	for (unsigned i = 0; i < n; i++)
+		if (id >= h->gaps[i][0] && id <= h->gaps[i][1])
+			return true;
+	return false;
+}
+
 static int on_begin_frame(nghttp2_session *ss, const nghttp2_frame_hd *hd, void *u)
 {
 	struct h2 *h = ((struct conn *)u)->h2;
@@ -173,16 +209,29 @@ static int on_begin_frame(nghttp2_session *ss, const nghttp2_frame_hd *hd, void 
 	if (hd->type != NGHTTP2_HEADERS || hd->stream_id % 2 == 0)
 		return 0;
 	if (hd->stream_id > h->max_id) {
+		if (hd->stream_id > h->max_id + 2) {
+			int32_t *g = h->gaps[h->ngaps++ % GAP_MEMORY];
+			g[0] = h->max_id + 2;
+			g[1] = hd->stream_id - 2;
+		}
 		h->max_id = hd->stream_id;
 		h->opened++;
 		return 0;
 	}
-	if (nghttp2_session_find_stream(ss, hd->stream_id) == NULL &&
-	    !reset_lately(h, hd->stream_id)) {
-		struct conn *c = u;
+	if (nghttp2_session_find_stream(ss, hd->stream_id) != NULL || reset_lately(h, hd->stream_id))
+		return 0;
+	struct conn *c = u;
+	if (skipped(h, hd->stream_id)) {
+		/* RFC 9113 §5.1.1: a new stream id must be higher than any used */
 		log_info("%s:%u: HTTP/2: HEADERS on stream %d, lower than stream %d already used: "
 			 "PROTOCOL_ERROR", c->peer_addr, c->peer_port, hd->stream_id, h->max_id);
 		nghttp2_session_terminate_session(ss, NGHTTP2_PROTOCOL_ERROR);
+	} else {
+		/* RFC 9113 §5.1: HEADERS on a stream that was opened and closed
+		 * (nghttp2 keeps no closed streams here, so it is told by its id) */
+		log_info("%s:%u: HTTP/2: HEADERS on closed stream %d: STREAM_CLOSED", c->peer_addr,
+			 c->peer_port, hd->stream_id);
+		nghttp2_session_terminate_session(ss, NGHTTP2_STREAM_CLOSED);
 	}
 	return 0;
 }
@@ -382,6 +431,11 @@ static int h2_start(struct conn *c)
 	}
 	/* the window opens only when the backend took the bytes (back-pressure) */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
+	/* closed streams are not kept for the RFC 7540 priority tree (RFC 9113
+	 * deprecates it): nghttp2 would keep up to --max-concurrent-streams of
+	 * them per connection. HEADERS on one is told apart in on_begin_frame,
+	 * late frames on streams we reset by reset_lately. */
+	nghttp2_option_set_no_closed_streams(opt, 1);
 	c->h2 = calloc(1, sizeof(*c->h2));
 	if (c->h2) {
 		c->h2->resets_left = RESETS_BURST;
@@ -459,7 +513,7 @@ static int h2_fill(struct conn *c)
 			return -1;
 		if (n == 0)
 			break;
-		c->h2->framebuf_given_back = false;
+		c->h2->framebuf_given_back = c->h2->page_given_back = false;
 		if (buf_append(&c->out, p, (size_t)n) < 0)
 			return -1;
 	}
@@ -468,13 +522,19 @@ static int h2_fill(struct conn *c)
 
 /* The connection has had no stream and nothing to send for a while: its
  * frame buffer's pages go back to the kernel (they come back zeroed at the
- * next frame). */
+ * next frame), and its stream map's page when it is all zeros. */
 static void h2_idle(struct conn *c)
 {
 	struct h2 *h = c->h2;
 
-	if (h == NULL || h->framebuf == NULL || h->framebuf_given_back ||
-	    nghttp2_session_want_write(h->ss))
+	static const uint8_t zeros[H2_PAGE];
+
+	if (h == NULL)
+		return;
+	if (h->page != NULL && !h->page_given_back && memcmp(h->page, zeros, H2_PAGE) == 0 &&
+	    madvise(h->page, H2_PAGE, MADV_DONTNEED) == 0)
+		h->page_given_back = true;
+	if (h->framebuf == NULL || h->framebuf_given_back || nghttp2_session_want_write(h->ss))
 		return;
 	if (madvise(h->framebuf, H2_FRAMEBUF_LEN, MADV_DONTNEED) == 0)
 		h->framebuf_given_back = true;

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 need curl
 need_h2py
-IDLE_BOUND_KB=35   # per idle connection (GnuTLS ~10 KiB and nghttp2 ~10 KiB of it; 40 before)
+IDLE_BOUND_KB=26   # per idle connection once given back (GnuTLS ~10 KiB, nghttp2 ~6 KiB; about 29 before the sweep, 40 in 0.1.0)
 N=500
 start_h2cgi --spawn "$top_builddir/examples/fcgi/counter.fcgi" --procs 2
 
