@@ -129,7 +129,7 @@ set boxwidth 0.9
 set yrange [0:*]
 set grid ytics
 set key outside right top
-set xtics rotate by -30
+set xtics rotate by 30 right
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2
 plot {plot}
 '''
