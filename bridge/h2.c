@@ -141,10 +141,6 @@ static bool reset_lately(const struct h2 *h, int32_t id)
 	return false;
 }
 
-/* RFC 9113 §5.1.1: a client's new stream id must be larger than every one
- * it used before; HEADERS on a lower id that is not a stream we know or
- * reset is a connection error of type PROTOCOL_ERROR. libnghttp2 drops
- * such a block silently, so it is caught here, before it is decoded. */
 /* True for a frame that carries nothing and ends nothing. */
 static bool empty_frame(const nghttp2_frame_hd *hd)
 {
@@ -160,8 +156,13 @@ static bool empty_frame(const nghttp2_frame_hd *hd)
 	}
 }
 
-/* Whether the client skipped id when it opened a higher one (lately: an
- * older gap forgotten reads as a closed stream, a connection error too). */
+/* RFC 9113 §5.1.1: a client's new stream id must be larger than every one
+ * it used before; HEADERS on a lower id that it skipped is a connection
+ * error PROTOCOL_ERROR, on one it opened and closed STREAM_CLOSED (§5.1).
+ * libnghttp2, keeping no closed streams, cannot tell them apart, so
+ * on_begin_frame does, before the block is decoded. Whether the client
+ * skipped id when it opened a higher one (lately: an older gap forgotten
+ * reads as a closed stream, a connection error too). */
 static bool skipped(const struct h2 *h, int32_t id)
 {
 	unsigned n = h->ngaps < GAP_MEMORY ? h->ngaps : GAP_MEMORY;
