@@ -59,17 +59,23 @@ struct h2 {
 #define H2_FRAMEBUF_LEN (9 + 1 + 16384)
 #define H2_PAGE 4096 /* see mem_calloc */
 
+/* Zeroed pages of their own, or NULL (out of mappings, vm.max_map_count:
+ * the caller takes heap memory, kept, instead). */
+static void *map_apart(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 static void *mem_malloc(size_t size, void *u)
 {
 	struct h2 *h = u;
 
-	if (size != H2_FRAMEBUF_LEN || h->framebuf != NULL)
+	if (size != H2_FRAMEBUF_LEN || h->framebuf != NULL ||
+	    (h->framebuf = map_apart(size)) == NULL)
 		return malloc(size);
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) /* out of mappings (vm.max_map_count): kept, then */
-		return malloc(size);
-	h->framebuf = p;
-	return p;
+	return h->framebuf;
 }
 
 static void mem_free(void *ptr, void *u)
@@ -98,13 +104,10 @@ static void *mem_calloc(size_t n, size_t size, void *u)
 {
 	struct h2 *h = u;
 
-	if (h->page != NULL || size == 0 || n != H2_PAGE / size || n * size != H2_PAGE)
+	if (h->page != NULL || size == 0 || n != H2_PAGE / size || n * size != H2_PAGE ||
+	    (h->page = map_apart(H2_PAGE)) == NULL)
 		return calloc(n, size);
-	void *p = mmap(NULL, H2_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return calloc(n, size);
-	h->page = p;
-	return p;
+	return h->page;
 }
 
 static void *mem_realloc(void *ptr, size_t size, void *u)
@@ -278,12 +281,11 @@ static int on_frame_recv(nghttp2_session *ss, const nghttp2_frame *f, void *u)
 	return 0;
 }
 
-/* A malformed request (RFC 9113 §8.1.1: a bad pseudo-header, a field
- * nghttp2 refuses): reset with PROTOCOL_ERROR by nghttp2; logged once per
- * connection, so that a client cannot flood the log with them. */
-/* Logs the first request or frame on c that nghttp2 refused, with the
- * answer it gives: RST_STREAM for a stream error, GOAWAY for one on the
- * connection (stream 0). */
+/* Logs the first request or frame on c that nghttp2 refused (a malformed
+ * request, RFC 9113 §8.1.1, or a frame out of the rules), with the answer
+ * nghttp2 gives: RST_STREAM for a stream error, GOAWAY for one on the
+ * connection (stream 0). Once per connection, so that a client cannot
+ * flood the log. */
 static void tell_invalid(struct conn *c, int32_t id, const char *what, int lib_error)
 {
 	struct h2 *h = c->h2;
@@ -526,9 +528,8 @@ static int h2_fill(struct conn *c)
  * next frame), and its stream map's page when it is all zeros. */
 static void h2_idle(struct conn *c)
 {
-	struct h2 *h = c->h2;
-
 	static const uint8_t zeros[H2_PAGE];
+	struct h2 *h = c->h2;
 
 	if (h == NULL)
 		return;

@@ -830,6 +830,14 @@ static void probe_timeout(struct loop_timer *t)
 	probe_done((struct pool_probe *)((char *)t - offsetof(struct pool_probe, timer)));
 }
 
+/* One worker's share of a bound the server gave (0: none), at least 1. */
+static unsigned share_of(unsigned bound, int sharers)
+{
+	unsigned n = sharers > 1 ? (unsigned)sharers : 1;
+
+	return bound == 0 ? 0 : bound / n ? bound / n : 1;
+}
+
 static void probe_io(struct loop_io *io, uint32_t events)
 {
 	struct pool_probe *pr = (struct pool_probe *)io;
@@ -871,9 +879,8 @@ static void probe_io(struct loop_io *io, uint32_t events)
 	struct fcgi_values v;
 	if (fcgi_values_parse(pr->buf + FCGI_HEADER_LEN, clen, &v) == 0) {
 		/* each worker asks on its own and takes its share */
-		unsigned n = p->sharers > 1 ? (unsigned)p->sharers : 1;
-		a->max_conns = v.max_conns ? (v.max_conns / n ? v.max_conns / n : 1) : 0;
-		a->max_reqs = v.max_reqs ? (v.max_reqs / n ? v.max_reqs / n : 1) : 0;
+		a->max_conns = share_of(v.max_conns, p->sharers);
+		a->max_reqs = share_of(v.max_reqs, p->sharers);
 		a->mpxs = v.mpxs_conns;
 		log_info("pool %s: backend %s says FCGI_MAX_CONNS %s%u, FCGI_MAX_REQS %s%u, "
 			 "FCGI_MPXS_CONNS %d%s", p->name, a->label, v.max_conns ? "" : "(none) ",

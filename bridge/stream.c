@@ -859,9 +859,9 @@ static void up_end(struct upstream *u, uint32_t app_status)
 	char why[500], label[300];
 
 	s->drop_body = true; /* the backend read what it wanted of the body */
-	backend_label(s, label, sizeof(label));
 	if (!started(s)) {
-		snprintf(why, sizeof(why), "%s: %s", label, s->resp && s->resp->len
+		snprintf(why, sizeof(why), "%s: %s", backend_label(s, label, sizeof(label)),
+			 s->resp && s->resp->len
 				? "the backend ended the response inside its header block"
 				: "the backend ended the request without any output");
 		stream_fail(s, 502, why);
@@ -870,7 +870,7 @@ static void up_end(struct upstream *u, uint32_t app_status)
 	bool sized = !s->discard && s->resp_length >= 0;
 	if (sized && s->resp_seen < s->resp_length) {
 		snprintf(why, sizeof(why), "%s: the backend sent less body than its Content-Length",
-			 label);
+			 backend_label(s, label, sizeof(label)));
 		stream_cut(s, why);
 		return;
 	}
@@ -878,7 +878,7 @@ static void up_end(struct upstream *u, uint32_t app_status)
 		/* h2cgi-cgi says so when its script was killed: the body may be
 		 * cut anywhere, so the client must not take it for complete */
 		snprintf(why, sizeof(why), "%s: the backend ended with application status %u",
-			 label, (unsigned)app_status);
+			 backend_label(s, label, sizeof(label)), (unsigned)app_status);
 		stream_cut(s, why);
 		return;
 	}
