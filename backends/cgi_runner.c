@@ -231,6 +231,7 @@ static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_
 	char buf[IO_CHUNK];
 	long long deadline = r->deadline;
 	int status = 0;
+	bool reaped = false;
 	struct feeder f = {r->req->in, in, false};
 	pthread_t feeder;
 	bool feeding = pthread_create(&feeder, NULL, feed_stdin, &f) == 0;
@@ -256,8 +257,19 @@ static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_
 		int rc = poll(p, (nfds_t)np, left > 1000 ? 1000 : left > 0 ? (int)left : 1000);
 		if (rc < 0 && errno != EINTR)
 			break;
-		if (rc <= 0)
+		if (rc <= 0) {
+			/* a quiet second: a script killed by a signal (SIGKILL from
+			 * outside, say) ends here, with the children it left holding
+			 * its stdout, which would keep the answer open till the
+			 * timeout; one that exited is waited for (a child of its
+			 * may still write the rest, as CGI allows) */
+			if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
+				reaped = true;
+				if (WIFSIGNALED(status))
+					kill(-pid, SIGKILL);
+			}
 			continue;
+		}
 		if (cp >= 0 && p[cp].revents) {
 			r->client_gone = true;
 			kill(-pid, SIGKILL); /* nobody waits for its answer */
@@ -292,7 +304,7 @@ static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_
 		close(out);
 	if (err >= 0)
 		close(err);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (feeding) {
 		/* wakes the feeder if it still waits for body bytes (the

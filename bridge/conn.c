@@ -24,6 +24,7 @@
 #define TLS_RECORD 16384
 
 static struct conn *dirty_list, *dead_list, *all_conns;
+static unsigned closed_since_trim; /* connections closed since the last malloc_trim */
 static unsigned long nconns;
 static unsigned long long next_id;
 
@@ -145,6 +146,7 @@ void conn_close(struct conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	closed_since_trim++;
 	c->next_dead = dead_list;
 	dead_list = c;
 }
@@ -559,9 +561,14 @@ void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_ti
 			conn_schedule_flush(c);
 		}
 	}
-	/* freed buffers sit between live ones: hand their pages back */
-	if (given_back >= 256 * 1024)
+	/* freed buffers and closed connections' sessions sit between live
+	 * ones: hand their pages back (once a second at most; a server left
+	 * with no client comes back to its size before them) */
+	if (given_back >= 256 * 1024 || closed_since_trim >= 16 ||
+	    (closed_since_trim && all_conns == NULL)) {
 		malloc_trim(0);
+		closed_since_trim = 0;
+	}
 }
 
 void conn_shutdown_all(void)

@@ -13,16 +13,30 @@ static bool stopping;
 static struct loop_timer *timers;
 static void (*before_sleep)(void);
 static struct loop_io *to_free;
+static uint64_t now_ms;
+static unsigned long turn; /* loop turns so far */
 
-uint64_t loop_now(void)
+/* The clock is read once per loop turn: every timestamp taken in a turn is
+ * the same "now", so a sweep that computed now before it woke a waiter
+ * never sees the waiter's stamp in its future (now - since would wrap and
+ * read as a timeout). */
+static void tick(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t loop_now(void)
+{
+	if (now_ms == 0)
+		tick();
+	return now_ms;
 }
 
 int loop_init(void)
 {
+	tick();
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	return epfd < 0 ? -1 : 0;
 }
@@ -100,6 +114,7 @@ void loop_timer_set(struct loop_timer *t, uint64_t ms, loop_timer_fn cb)
 {
 	loop_timer_cancel(t);
 	t->at = loop_now() + ms;
+	t->turn = turn;
 	t->cb = cb;
 	t->armed = true;
 	t->next = timers;
@@ -125,7 +140,10 @@ static int run_timers(void)
 	do {
 		fired = false;
 		for (struct loop_timer *t = timers; t; t = t->next)
-			if (t->at <= now) {
+			/* a timer set by a callback of this turn waits for the next
+			 * (the clock stands still within a turn: a 0 ms timer that
+			 * sets itself again would fire forever) */
+			if (t->at <= now && t->turn != turn) {
 				loop_timer_cancel(t);
 				t->cb(t); /* may re-arm or free other timers: rescan */
 				fired = true;
@@ -147,6 +165,8 @@ int loop_run(void)
 
 	stopping = false;
 	while (!stopping) {
+		tick();
+		turn++;
 		if (before_sleep)
 			before_sleep();
 		int wait = run_timers();
@@ -155,6 +175,7 @@ int loop_run(void)
 		if (stopping)
 			break;
 		int n = epoll_wait(epfd, evs, 64, wait);
+		tick();
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

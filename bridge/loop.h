@@ -22,6 +22,7 @@ typedef void (*loop_timer_fn)(struct loop_timer *t);
 
 struct loop_timer {
 	uint64_t at;    /* monotonic ms */
+	unsigned long turn; /* the loop turn it was set in: fires in a later one */
 	loop_timer_fn cb;
 	bool armed;
 	struct loop_timer *next;
@@ -57,7 +58,8 @@ void loop_timer_set(struct loop_timer *t, uint64_t ms, loop_timer_fn cb);
 /* Disarms t if armed. */
 void loop_timer_cancel(struct loop_timer *t);
 
-/* Monotonic clock in milliseconds. */
+/* Monotonic clock in milliseconds, read once per loop turn (the same
+ * value all through one batch of events and timers). */
 uint64_t loop_now(void);
 
 /* Sets the function run after each batch of events, before sleeping. */

@@ -290,7 +290,7 @@ static int spool_pump(struct stream *s)
 	if (s->from_spool && spool_left(&s->spool) == 0) {
 		s->from_spool = false;
 		spool_free(&s->spool);
-		return upstream_stdin_end(&s->up);
+		return s->spool_prefix ? 0 : upstream_stdin_end(&s->up);
 	}
 	return 0;
 }
@@ -991,8 +991,11 @@ void stream_on_request(struct stream *s, bool end_stream)
 		stream_fail(s, 413, "Content-Length over --max-body");
 		return;
 	}
-	if (!end_stream && s->content_length < 0) {
-		/* RFC 3875 §4.1.2 needs CONTENT_LENGTH: wait for the whole body */
+	if (!end_stream && s->content_length != 0) {
+		/* the body comes before a backend is taken: without a length all
+		 * of it (RFC 3875 §4.1.2 needs CONTENT_LENGTH), with one a stream
+		 * buffer's worth, so a client trickling its body (slowloris) holds
+		 * no backend process while it does; --body-min-rate ends it */
 		s->state = ST_SPOOL;
 		return;
 	}
@@ -1012,10 +1015,38 @@ static void start_now(struct stream *s)
 	}
 }
 
+/* Bytes of a body with a length the spool still takes before the backend
+ * is asked (the rest streams); a body without one is spooled whole. */
+static size_t prefix_room(const struct stream *s)
+{
+	size_t cap = cfg_of(s)->stream_buffer;
+
+	if (s->content_length < 0)
+		return SIZE_MAX;
+	return s->spool.len < (long long)cap ? cap - (size_t)s->spool.len : 0;
+}
+
+static int take_body(struct stream *s, const uint8_t *data, size_t len);
+
+/* A stream buffer's worth of a longer body came: the backend is asked, the
+ * spooled start goes first (all of it at once: it is at most what the
+ * backend's buffer holds), then the rest of data streams. */
+static int start_prefixed(struct stream *s, const uint8_t *data, size_t len)
+{
+	s->from_spool = s->spool_prefix = true;
+	start_backend(s);
+	return len ? take_body(s, data, len) : 0;
+}
+
 int stream_on_body(struct stream *s, const uint8_t *data, size_t len)
 {
 	start_now(s);
 	s->body_seen += (long long)len;
+	return take_body(s, data, len);
+}
+
+static int take_body(struct stream *s, const uint8_t *data, size_t len)
+{
 	if (s->drop_body || s->state == ST_ANSWERED) {
 		/* answered here, redirected, or the backend stopped reading */
 		front_consume(s, len);
@@ -1028,18 +1059,22 @@ int stream_on_body(struct stream *s, const uint8_t *data, size_t len)
 		return 0;
 	}
 	if (s->state == ST_SPOOL) {
-		front_consume(s, len); /* held on disk, not in the window */
+		size_t room = prefix_room(s), take = len < room ? len : room;
+		front_consume(s, take); /* held here, not in the window */
 		if (s->body_seen > cfg_of(s)->max_body) {
 			stream_fail(s, 413, "request body over --max-body");
 			return 0;
 		}
-		if (spool_write(&s->spool, data, len) < 0) {
+		if (spool_write(&s->spool, data, take) < 0) {
 			bool full = errno == ENOSPC || errno == EDQUOT;
 			/* RFC 9110 §15.6.4: a condition that passes, not the client's fault */
 			stream_fail(s, full ? 503 : 500, full ? "no room to spool the request body "
 						  "(--spool-max, or the disk is full)"
 						: "cannot spool the request body");
+			return 0;
 		}
+		if (take < len || (take == room && s->body_seen < s->content_length))
+			return start_prefixed(s, data + take, len - take);
 		return 0;
 	}
 	s->unconsumed += len; /* back in the window once the backend took it */
@@ -1056,6 +1091,7 @@ void stream_on_body_end(struct stream *s)
 		return;
 	if (s->state == ST_SPOOL) {
 		s->from_spool = true;
+		s->spool_prefix = false;
 		s->content_length = s->spool.len;
 		start_backend(s);
 		return;

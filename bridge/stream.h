@@ -40,7 +40,8 @@ struct req_hdr { /* offsets into the stream's header buffer */
 
 enum stream_state {
 	ST_HEAD,     /* the request header block is coming */
-	ST_SPOOL,    /* routed; a body without a length is held until complete */
+	ST_SPOOL,    /* routed; the body is held first: whole without a length,
+		      * else up to --stream-buffer (slowloris holds no backend) */
 	ST_BACKEND,  /* the backend has the request; no final response yet */
 	ST_BODY,     /* final headers sent; the body follows (backend or file) */
 	ST_ANSWERED, /* answered by h2cgi itself (stream_fail) */
@@ -74,6 +75,7 @@ struct stream {
 	bool req_done;                /* END_STREAM received */
 	bool drop_body;               /* the rest of the body goes nowhere */
 	bool from_spool;              /* STDIN comes from the spool */
+	bool spool_prefix;            /* the spool holds the body's start, not all of it */
 	struct spool spool;
 	size_t unconsumed;            /* body bytes given to the backend, not yet back in the window */
 	struct route_match route;

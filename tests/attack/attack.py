@@ -32,6 +32,9 @@ Cases:
   rapid-reset-8    the same on 8 connections at once, each coming back twice
   h1-NAME          an HTTP/1.1 smuggling head (see SMUGGLE: cl-te, te-te, ...)
   pipeline-1000    1000 GETs in one write on one HTTP/1.1 connection
+  slowloris-head   100 HTTP/1.1 connections sending their head a byte per 0.5 s
+  slowloris-body   20 HTTP/1.1 POSTs of 100 KB sending a body byte a second
+  slowloris-h2     100 HTTP/2 connections sending a HEADERS frame a byte per 0.5 s
   get:PATH         a GET of PATH as sent: "status N, ended|reset CODE, first line"
   proxy:PATH       the same with a Proxy header: whether HTTP_PROXY reached it
 """
@@ -508,7 +511,93 @@ def case_pipeline(port, n=1000):
     return "%d answered 200 of %d" % (data.count(b"HTTP/1.1 200 "), n)
 
 
+def trickle(socks, first, rest, every, limit, framed=False):
+    """Sends first on each socket, then rest one byte per socket every
+    `every` seconds, until the server closes it or answers (or limit s).
+    Returns [(seconds until closed or answered, the answer's first line)];
+    framed (HTTP/2): what the server sends is read past, only its close
+    counts."""
+    t0 = time.monotonic()
+    state = {}
+    for s in socks:
+        s.setblocking(False)
+        try:
+            s.sendall(first)
+        except (ssl.SSLWantWriteError, OSError):
+            state[s] = (0.0, "send failed")
+    pos = 0
+    while len(state) < len(socks) and time.monotonic() - t0 < limit:
+        for s in socks:
+            if s in state:
+                continue
+            try:
+                data = s.recv(4096)
+                line = data.split(b"\r\n", 1)[0].decode(errors="replace")
+                if not framed or not data:
+                    state[s] = (time.monotonic() - t0, "closed" if framed else line or "closed")
+                continue
+            except (ssl.SSLWantReadError, BlockingIOError):
+                pass
+            except OSError:
+                state[s] = (time.monotonic() - t0, "closed")
+                continue
+            if pos < len(rest):
+                try:
+                    s.send(rest[pos:pos + 1])
+                except (ssl.SSLWantWriteError, BlockingIOError):
+                    pass
+                except OSError:
+                    state[s] = (time.monotonic() - t0, "closed")
+        pos += 1
+        time.sleep(every)
+    for s in socks:
+        s.close()
+    return [state.get(s, (limit, "still open")) for s in socks]
+
+
+def trickle_answer(results):
+    """ "all N LINE after A-B s", or what the odd ones got."""
+    lines = sorted(set(line for _, line in results))
+    secs = [t for t, _ in results]
+    if len(lines) == 1:
+        return "all %d %s after %d-%d s" % (len(results), lines[0], int(min(secs)), int(max(secs)))
+    return "mixed: " + ", ".join("%d %s" % (sum(1 for _, x in results if x == line), line)
+                                 for line in lines)
+
+
+def case_slowloris_head(port, n=100):
+    """n HTTP/1.1 connections, each sending its head a byte per 0.5 s."""
+    socks = [h1_connect(port) for _ in range(n)]
+    return trickle_answer(trickle(socks, b"GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: x\r\n",
+                                  b"X-Slow: " + b"a" * 200, 0.5, 30))
+
+
+def case_slowloris_body(port, n=20):
+    """n HTTP/1.1 POSTs of 100 KB whose bodies come a byte a second."""
+    socks = [h1_connect(port) for _ in range(n)]
+    return trickle_answer(trickle(
+        socks, b"POST /cgi-bin/echo.cgi HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n",
+        b"a" * 100, 1.0, 40))
+
+
+def case_slowloris_h2(port, n=100):
+    """n HTTP/2 connections sending the preface and a HEADERS frame a byte
+    per 0.5 s (after the TLS handshake, so only the frame is slow)."""
+    socks = []
+    for _ in range(n):
+        tls, conn = h2frames.connect(port)
+        socks.append(tls)
+    hdr = HeadersFrame(1)
+    hdr.data = b"\x82\x87\x84"  # :method GET, :scheme https, :path / (static table)
+    hdr.flags.add("END_STREAM")
+    hdr.flags.add("END_HEADERS")
+    return trickle_answer(trickle(socks, b"", hdr.serialize(), 0.5, 30, framed=True))
+
+
 CASES = {
+    "slowloris-head": case_slowloris_head,
+    "slowloris-body": case_slowloris_body,
+    "slowloris-h2": case_slowloris_h2,
     "pipeline-1000": case_pipeline,
     "rapid-reset": case_rapid_reset,
     "rapid-reset-8": case_rapid_reset_8,

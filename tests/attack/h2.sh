@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../integration/lib.sh"
 need_h2py
 . "$(dirname "$0")/lib.sh"
-start_h2cgi --cgi-dir "$CGI" --max-header-list-size 16k
+start_h2cgi --cgi-dir "$CGI" --max-header-list-size 16k --header-timeout 2
 
 attack priority-flood "goaway ENHANCE_YOUR_CALM" "frames that carry nothing .*GOAWAY ENHANCE_YOUR_CALM"
 attack data-flood "goaway ENHANCE_YOUR_CALM" "frames that carry nothing .*GOAWAY ENHANCE_YOUR_CALM"
@@ -24,6 +24,8 @@ attack long-path-h2 "status 414" "414: :path over --max-header-list-size"
 attack path-over-list-h2 "status 414" "414: :path over --max-header-list-size"
 attack long-line-h1 "status 414" "414: request line too long"
 attack long-head-h1 "status 431" "431: request head too large"
+# 100 HTTP/2 connections trickling a HEADERS frame a byte per 0.5 s
+attack slowloris-h2 "all 100 closed after [2-4]-[2-5] s" "no complete frame within --header-timeout; closing"
 # Rapid Reset (CVE-2023-44487): GOAWAY ENHANCE_YOUR_CALM past a burst of
 # resets, no backend asked for a stream reset in the same batch, and the
 # memory it took is bounded and given back

@@ -47,5 +47,32 @@ if "$PYTHON3" -c 'import h2' 2>/dev/null; then
     want=$(sha256sum < "$WORK/900k" | cut -d' ' -f1)
     is "$($CURL -X POST -T - "$URL/cgi-bin/upload.cgi" < "$WORK/900k" | tr '\n' ' ')" "length=900000 sha256=$want " \
         "the bytes it held are given back: a 900 KB one is spooled and served"
+    # a disk that fills up for real while a body is spooled (a 1 MB tmpfs as
+    # TMPDIR; --spool-max is far above it): that request gets 503, a request
+    # meanwhile is served, and the space comes back
+    stop_h2cgi
+    SMALL=$WORK/smallfs
+    mkdir -p "$SMALL"
+    T=$((T + 1))
+    if mount -t tmpfs -o size=1m tmpfs "$SMALL" 2>/dev/null; then
+        echo "ok $T - a 1 MB tmpfs for TMPDIR"
+        trap 'umount "$SMALL" 2>/dev/null; cleanup' EXIT
+        OLDTMP=${TMPDIR:-}
+        TMPDIR=$SMALL start_h2cgi --cgi-dir "$CGI"
+        if [ -n "$OLDTMP" ]; then TMPDIR=$OLDTMP; else unset TMPDIR; fi
+        $CURL -X POST -T - -w '%{http_code}' -o /dev/null "$URL/cgi-bin/upload.cgi" < "$WORK/3m" > "$WORK/full.code" &
+        FULLP=$!
+        is "$($CURL "$URL/cgi-bin/hello.cgi")" "Hello, world" "disk full: another request is served meanwhile"
+        wait $FULLP
+        is "$(cat "$WORK/full.code")" "503" "disk full while spooling a 3 MB body: 503"
+        like "$(cat "$ERRLOG")" "503: no room to spool the request body \(--spool-max, or the disk is full\)" "logged"
+        is "$($CURL -X POST -T - "$URL/cgi-bin/upload.cgi" < "$WORK/900k" | tr '\n' ' ')" "length=900000 sha256=$want " \
+            "the space comes back: a 900 KB body is spooled there and served"
+        is "$(df -k "$SMALL" | awk 'NR == 2 {print $3}')" "0" "nothing is left on the full disk"
+        stop_h2cgi
+        umount "$SMALL"
+    else
+        echo "ok $T - # SKIP disk full: cannot mount a tmpfs here (needs root)"
+    fi
 fi
 done_testing

@@ -4,8 +4,10 @@
 Header validation is off on the receiving side so that the test sees exactly
 what h2cgi put on the wire. Usage:
 
-  h2frames.py PORT events METHOD PATH [--body FILE] [--no-length]
-      prints one JSON object per event (with a "t" in seconds since start)
+  h2frames.py PORT events METHOD PATH [--body FILE] [--no-length] [--partial N]
+      prints one JSON object per event (with a "t" in seconds since start);
+      --partial N: only the body's first N bytes are sent (its length is
+      the whole body's), and the stream stays open
   h2frames.py PORT many N PATH
       N concurrent POSTs of distinct bodies on one connection to an echoing
       script; prints a count of streams, ended ones and bad ones
@@ -57,8 +59,9 @@ def headers(method, path, port, extra=()):
             (":path", path)] + list(extra)
 
 
-def send_body(tls, conn, sid, body, events_out, t0):
-    """Sends body respecting flow control, pumping received events meanwhile."""
+def send_body(tls, conn, sid, body, events_out, t0, end=True):
+    """Sends body respecting flow control, pumping received events meanwhile;
+    ends the stream after it when end."""
     off = 0
     while off < len(body):
         win = min(conn.local_flow_control_window(sid), conn.max_outbound_frame_size)
@@ -69,8 +72,9 @@ def send_body(tls, conn, sid, body, events_out, t0):
         conn.send_data(sid, chunk)
         off += len(chunk)
         tls.sendall(conn.data_to_send())
-    conn.end_stream(sid)
-    tls.sendall(conn.data_to_send())
+    if end:
+        conn.end_stream(sid)
+        tls.sendall(conn.data_to_send())
 
 
 def pump(tls, conn, out, t0):
@@ -90,7 +94,7 @@ def dec(v):
     return v.decode("latin-1") if isinstance(v, bytes) else v
 
 
-def cmd_events(port, method, path, body=None, no_length=False, extra=()):
+def cmd_events(port, method, path, body=None, no_length=False, extra=(), partial=None):
     tls, conn = connect(port)
     t0 = time.monotonic()
     sid = conn.get_next_available_stream_id()
@@ -101,7 +105,10 @@ def cmd_events(port, method, path, body=None, no_length=False, extra=()):
     tls.sendall(conn.data_to_send())
     evs = []
     if body is not None:
-        send_body(tls, conn, sid, body, evs, t0)
+        if partial is None:
+            send_body(tls, conn, sid, body, evs, t0)
+        else:
+            send_body(tls, conn, sid, body[:partial], evs, t0, end=False)
     done = False
     while not done:
         try:
@@ -435,7 +442,7 @@ def main():
     what = sys.argv[2]
     if what == "events":
         method, path = sys.argv[3], sys.argv[4]
-        body, no_length, extra = None, False, []
+        body, no_length, extra, partial = None, False, [], None
         args = sys.argv[5:]
         while args:
             a = args.pop(0)
@@ -443,10 +450,12 @@ def main():
                 body = open(args.pop(0), "rb").read()
             elif a == "--no-length":
                 no_length = True
+            elif a == "--partial":
+                partial = int(args.pop(0))
             elif a == "--header":
                 k, v = args.pop(0).split(":", 1)
                 extra.append((k.strip().lower(), v.strip()))
-        cmd_events(port, method, path, body, no_length, extra)
+        cmd_events(port, method, path, body, no_length, extra, partial)
     elif what == "many":
         cmd_many(port, int(sys.argv[3]), sys.argv[4])
     elif what == "twice":

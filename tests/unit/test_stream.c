@@ -225,15 +225,33 @@ int main(void)
 	stream_on_close(s, 0);
 	stream_free_dead();
 
-	/* a body with a length goes to the backend as it comes; its window
-	 * comes back only once the backend took it */
+	/* a short body with a length is held until its end: a client that
+	 * trickles it holds no backend meanwhile */
 	s = request("POST", "/app/form", "10", false);
-	stream_on_body(s, (const uint8_t *)"0123456789", 10);
-	ok(up.stdin_bytes == 10 && front.consumed == 0, "body handed over, window not back yet");
-	s->up.ops->on_stdin_taken(&s->up, 10);
-	ok(front.consumed == 10, "taken: the window is given back");
+	stream_on_body(s, (const uint8_t *)"01234", 5);
+	ok(up.starts == 0 && s->state == ST_SPOOL && front.consumed == 5,
+	   "a body under --stream-buffer: held, backend not started yet");
+	stream_on_body(s, (const uint8_t *)"56789", 5);
 	stream_on_body_end(s);
-	ok(up.ends == 1, "then the end of the body");
+	ok(up.starts == 1 && params_have("CONTENT_LENGTH", "10") && up.stdin_bytes == 10 &&
+	   up.ends == 1, "complete: the backend gets it whole, then its end");
+	stream_on_close(s, 0);
+	stream_free_dead();
+
+	/* a longer one: a stream buffer's worth is held, then the backend is
+	 * asked and the rest goes as it comes; its window comes back only once
+	 * the backend took it */
+	static uint8_t big[16384 + 100];
+	s = request("POST", "/app/form", "40000", false);
+	stream_on_body(s, big, 16000);
+	ok(up.starts == 0 && s->state == ST_SPOOL, "16000 of 40000 bytes: held");
+	stream_on_body(s, big, 500);
+	ok(up.starts == 1 && up.stdin_bytes == 16500 && up.ends == 0 && front.consumed == 16384,
+	   "past 16384 (--stream-buffer): started, held part and the rest handed over, body not ended");
+	s->up.ops->on_stdin_taken(&s->up, 16500);
+	ok(front.consumed == 16500, "taken: the rest's window is given back");
+	stream_on_body(s, big, 10);
+	ok(up.stdin_bytes == 16510 && front.consumed == 16500, "more streams, window not back yet");
 	stream_on_close(s, 0);
 	ok(up.aborts == 1, "a stream closed early aborts its backend exchange");
 	stream_free_dead();

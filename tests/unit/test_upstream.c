@@ -89,6 +89,17 @@ static void guard_fire(struct loop_timer *t)
 	loop_stop();
 }
 
+static uint64_t turn_a, turn_b;
+
+static void turn_fire(struct loop_timer *t)
+{
+	(void)t;
+	turn_a = loop_now();
+	usleep(20000);
+	turn_b = loop_now();
+	loop_stop();
+}
+
 /* Runs the loop until the owner hears an end or an error (2 s at most). */
 static void run(void)
 {
@@ -446,5 +457,11 @@ int main(void)
 	pool_stop(&p);
 	loop_free_pending();
 	rmdir(dir);
+	/* the clock holds still through a loop turn: a sweep that read "now"
+	 * and then woke a waiter (who stamps loop_now()) must not find the
+	 * stamp in its future: now - since wrapped and read as a timeout */
+	loop_timer_set(&guard, 1, turn_fire);
+	loop_run();
+	ok(turn_a != 0 && turn_a == turn_b, "loop_now() is the same all through one loop turn");
 	return done_testing();
 }
