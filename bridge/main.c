@@ -578,6 +578,35 @@ static void take_inetd_connection(int *rfd, int *wfd)
 /* --user/--group: after the listeners are bound and the keys read, h2cgi
  * and the backends it spawns run as this user; spawning backends as root
  * needs --allow-root-backends. */
+/* --user (and --group): their ids; stops h2cgi when they do not exist. */
+static void user_ids(uid_t *uid, gid_t *gid)
+{
+	errno = 0;
+	struct passwd *pw = getpwnam(cfg.user);
+	if (pw == NULL)
+		fatal(1, "--user %s: %s", cfg.user, errno ? strerror(errno) : "no such user");
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (cfg.group) {
+		errno = 0;
+		struct group *gr = getgrnam(cfg.group);
+		if (gr == NULL)
+			fatal(1, "--group %s: %s", cfg.group, errno ? strerror(errno) : "no such group");
+		*gid = gr->gr_gid;
+	}
+}
+
+/* Takes --user's ids for good (its groups too, when root). */
+static void become(uid_t uid, gid_t gid)
+{
+	if (geteuid() == 0 && (initgroups(cfg.user, gid) < 0 || setgid(gid) < 0))
+		fatal(1, "--user %s: cannot set groups: %s", cfg.user, strerror(errno));
+	if (setuid(uid) < 0)
+		fatal(1, "--user %s: %s", cfg.user, strerror(errno));
+	if (uid != 0 && setuid(0) == 0)
+		fatal(1, "--user %s: privileges could be regained", cfg.user);
+}
+
 static void drop_privileges(void)
 {
 	bool spawns = false;
@@ -593,31 +622,63 @@ static void drop_privileges(void)
 				 "privileges");
 		return;
 	}
-	errno = 0;
-	struct passwd *pw = getpwnam(cfg.user);
-	if (pw == NULL)
-		fatal(1, "--user %s: %s", cfg.user, errno ? strerror(errno) : "no such user");
-	uid_t uid = pw->pw_uid;
-	gid_t gid = pw->pw_gid;
-	if (cfg.group) {
-		errno = 0;
-		struct group *gr = getgrnam(cfg.group);
-		if (gr == NULL)
-			fatal(1, "--group %s: %s", cfg.group, errno ? strerror(errno) : "no such group");
-		gid = gr->gr_gid;
-	}
+	uid_t uid;
+	gid_t gid;
+	user_ids(&uid, &gid);
 	if (uid == 0 && spawns && !cfg.allow_root_backends)
 		fatal(1, "--user %s is root: refusing to run backends as root (--allow-root-backends)",
 		      cfg.user);
 	if (run_dir[0] && chown(run_dir, uid, gid) < 0)
 		fatal(1, "chown %s: %s", run_dir, strerror(errno));
-	if (geteuid() == 0 && (initgroups(pw->pw_name, gid) < 0 || setgid(gid) < 0))
-		fatal(1, "--user %s: cannot set groups: %s", cfg.user, strerror(errno));
-	if (setuid(uid) < 0)
-		fatal(1, "--user %s: %s", cfg.user, strerror(errno));
-	if (uid != 0 && setuid(0) == 0)
-		fatal(1, "--user %s: privileges could be regained", cfg.user);
+	become(uid, gid);
 	log_info("running as user %s (uid %u, gid %u)", cfg.user, (unsigned)uid, (unsigned)gid);
+}
+
+static int check_access(const struct site *s, char *err, size_t errlen);
+
+/* Every route's directories are checked before anything is bound, as the
+ * user h2cgi will serve as: a root h2cgi with --user asks a child that
+ * took that user's ids (the parent keeps root to bind). */
+static void check_access_first(const struct site *s)
+{
+	char err[1024] = "";
+	int p[2];
+
+	if (cfg.user == NULL || geteuid() != 0) {
+		if (check_access(s, err, sizeof(err)) < 0)
+			fatal(1, "%s", err);
+		return;
+	}
+	uid_t uid;
+	gid_t gid;
+	user_ids(&uid, &gid);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		fatal(1, "pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		fatal(1, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(p[0]);
+		become(uid, gid);
+		int rc = check_access(s, err, sizeof(err));
+		if (rc < 0 && write(p[1], err, strlen(err)) < 0)
+			_exit(2);
+		_exit(rc < 0 ? 1 : 0);
+	}
+	close(p[1]);
+	ssize_t n, got = 0;
+	while ((n = read(p[0], err + got, sizeof(err) - 1 - (size_t)got)) > 0 ||
+	       (n < 0 && errno == EINTR))
+		got += n > 0 ? n : 0;
+	close(p[0]);
+	err[got] = '\0';
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got > 0)
+		fatal(1, "%s", err);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fatal(1, "--user %s: cannot check the directories as that user", cfg.user);
 }
 
 /* --pid-file: the process that takes the signals (the keeper, when there
@@ -1039,6 +1100,9 @@ int main(int argc, char **argv)
 		fatal(1, "cannot open access log %s: %s", cfg.access_log, strerror(errno));
 	if (!cfg.cleartext && tls_init(cfg.cert, cfg.key, cfg.tls_priority, err, sizeof(err)) < 0)
 		fatal(1, "%s", err);
+	/* what would fail every request later stops h2cgi now, before binding */
+	check_site();
+	check_access_first(site);
 	if (loop_init() < 0)
 		fatal(1, "epoll: %s", strerror(errno));
 	/* sockets from a supervisor replace the default listener */
@@ -1077,7 +1141,6 @@ int main(int argc, char **argv)
 	stream_env.spool_dir = tmp ? tmp : "/tmp";
 	spool_set_max(cfg.spool_max);
 	stream_env.status = status_json;
-	check_site();
 	if (hints_init((size_t)cfg.hint_cache) < 0)
 		fatal(1, "--early-hint-cache %d: out of memory", cfg.hint_cache);
 	if (mime_init("/etc/mime.types") < 0)
@@ -1090,8 +1153,6 @@ int main(int argc, char **argv)
 	if (cfg.user && geteuid() == 0 && !cfg.inetd)
 		start_keeper(&mask); /* the signals blocked above */
 	drop_privileges();
-	if (check_access(site, err, sizeof(err)) < 0)
-		fatal(1, "%s", err);
 	if (start_pools(site, NULL, err, sizeof(err)) < 0)
 		fatal(1, "%s", err);
 	stream_env.site = site;
