@@ -35,6 +35,8 @@ Cases:
   slowloris-head   100 HTTP/1.1 connections sending their head a byte per 0.5 s
   slowloris-body   20 HTTP/1.1 POSTs of 100 KB sending a body byte a second
   slowloris-h2     100 HTTP/2 connections sending a HEADERS frame a byte per 0.5 s
+  linger-slow      after a 400 and close, a byte every 100 ms (the 2 s bound)
+  linger-fast      after a 400 and close, 64 KB records at full speed (256 KiB)
   get:PATH         a GET of PATH as sent: "status N, ended|reset CODE, first line"
   proxy:PATH       the same with a Proxy header: whether HTTP_PROXY reached it
 """
@@ -594,7 +596,52 @@ def case_slowloris_h2(port, n=100):
     return trickle_answer(trickle(socks, b"", hdr.serialize(), 0.5, 30, framed=True))
 
 
+def refused_then(port, every, chunk, limit):
+    """A head refused with 400 and a close; the client reads the answer to
+    its end, then goes on sending `chunk` every `every` s: h2cgi reads and
+    drops what follows (so its 400 is not destroyed by an RST) only for a
+    while (2 s) and up to a bound (256 KiB); then the socket closes and the
+    next sends fail. Returns (status, seconds, bytes) at that failure."""
+    tls = h1_connect(port)
+    tls.sendall(SMUGGLE["cl-cl"])
+    data = b""
+    while True:
+        d = tls.recv(65536)
+        if not d:
+            break
+        data += d
+    status = data.split(b"\r\n", 1)[0].decode(errors="replace")
+    t0, sent = time.monotonic(), 0
+    tls.settimeout(1)
+    try:
+        while time.monotonic() - t0 < limit:
+            tls.sendall(chunk)
+            sent += len(chunk)
+            if every:
+                time.sleep(every)
+    except (OSError, ssl.SSLError):
+        return status, time.monotonic() - t0, sent
+    return status, None, sent
+
+
+def case_linger_slow(port):
+    """After a 400 and close, a byte every 100 ms: cut at the 2 s bound."""
+    status, secs, _ = refused_then(port, 0.1, b"x", 10)
+    return "%s, %s" % (status, "cut after %d s" % secs if secs is not None else "never cut in 10 s")
+
+
+def case_linger_fast(port):
+    """After a 400 and close, 64 KB records as fast as they go: cut past the
+    256 KiB bound, long before 16 MB."""
+    status, secs, sent = refused_then(port, 0, b"x" * 65536, 10)
+    if secs is None:
+        return "%s, never cut (%d KB sent)" % (status, sent // 1024)
+    return "%s, cut %s" % (status, "before 4 MB" if sent < 4 << 20 else "after %d KB" % (sent // 1024))
+
+
 CASES = {
+    "linger-slow": case_linger_slow,
+    "linger-fast": case_linger_fast,
     "slowloris-head": case_slowloris_head,
     "slowloris-body": case_slowloris_body,
     "slowloris-h2": case_slowloris_h2,

@@ -27,6 +27,11 @@ attack h1-bare-lf "status 400" "$R: 400: line not ended by CRLF"
 attack h1-nul "status 400" "$R: 400: bare CR or NUL in the request head"
 attack h1-no-host "status 400" "$R: 400: no Host in an HTTP/1.1 request"
 attack pipeline-1000 "1000 answered 200 of 1000" ""
+# the staged close after a refusal (linger.c): what the client sends after
+# our 400 is read and dropped, so the 400 is not lost to an RST, but only
+# for 2 s and up to 256 KiB
+attack linger-slow "HTTP/1.1 400 Bad Request, cut after [1-3] s" ""
+attack linger-fast "HTTP/1.1 400 Bad Request, cut before 4 MB" ""
 # 100 connections sending their heads a byte per 0.5 s: each closed at
 # --header-timeout 2 (the sweep runs once a second)
 attack slowloris-head "all 100 closed after [2-4]-[2-5] s" "no request within --header-timeout; closing"

@@ -35,6 +35,40 @@ for bad in 127.0.0.1:99999 127.0.0.1:0 localhost:http; do
     "$BIN" --fastcgi "$bad" 2>"$WORK/e"; rc=$?
     like "$rc:$(head -1 "$WORK/e")" "^64:h2cgi: invalid --fastcgi '$bad': " "--fastcgi $bad: refused, naming the option"
 done
+# every numeric option of --help, out of range and not a number: exit 64
+# (usage) naming the option, before anything is bound; where the message
+# gives the range A..B, A and B pass --check and A-1 and B+1 do not
+num() { # 16k -> 16384
+    case $1 in
+    *k) echo $((${1%k} * 1024)) ;; *m) echo $((${1%m} * 1048576)) ;;
+    *g) echo $((${1%g} * 1073741824)) ;; *) echo "$1" ;;
+    esac
+}
+refused() { # OPTION VALUE: exit 64 and the option named (a bad value that
+            # passed would start a server: 5 s at most)
+    timeout 5 "$BIN" --listen 127.0.0.1:0 --cgi-dir "$CGI" "--$1" "$2" >/dev/null 2>"$WORK/e"; rc=$?
+    printf '%s' "$rc:$(head -1 "$WORK/e")" | grep -q "^64:h2cgi: invalid --$1 '$2': "
+}
+num_opts=$("$BIN" --help | sed -n 's/^  \(-.,\)\{0,1\}--\([a-z-]*\) \(N\|SEC\|BYTES\|N\[:MAX\]\) .*/\2/p')
+is "$(echo $num_opts | wc -w)" "25" "--help lists 25 numeric options"
+for o in $num_opts; do
+    bad=
+    for v in abc -1 99999999999999999999 1x 5q; do
+        refused "$o" "$v" || bad="$bad $v($rc)"
+    done
+    range=$(sed -n "s/.*expected [^0-9]*\([0-9][0-9]*[kmg]\{0,1\}\)\.\.\([0-9][0-9]*[kmg]\{0,1\}\).*/\1 \2/p" "$WORK/e")
+    if [ -n "$range" ]; then
+        set -- $range
+        lo=$(num "$1") hi=$(num "$2")
+        for v in "$lo" "$hi"; do
+            "$BIN" --cgi-dir "$CGI" "--$o" "$v" --check >/dev/null 2>&1 || bad="$bad $v(refused)"
+        done
+        for v in $((lo - 1)) $((hi + 1)); do
+            [ "$v" -lt 0 ] || refused "$o" "$v" || bad="$bad $v($rc)"
+        done
+    fi
+    is "$bad" "" "--$o: out of range or not a number: exit 64, named${range:+ (range ${range% *}..${range#* })}"
+done
 # the configuration's own bounds, each past its limit
 args=
 i=0; while [ $i -lt 65 ]; do args="$args --route /r$i/ --static $CGI"; i=$((i + 1)); done
