@@ -91,6 +91,26 @@ is "$rc:$(head -1 "$WORK/e")" "64:h2cgi: invalid --send-timeout '0': expected 1.
 "$BIN" --cert /nonexistent/cert.pem --key /nonexistent/key.pem --cgi-dir "$CGI" --listen 127.0.0.1:0 2>"$WORK/e"; rc=$?
 ok "$([ $rc -ne 0 ]; echo $?)" "unreadable certificate: non-zero exit"
 like "$(cat "$WORK/e")" "cannot load certificate /nonexistent/cert\.pem with key /nonexistent/key\.pem" "unreadable certificate: names the file"
+# a certificate and the key of another: refused before binding (the port
+# is taken as well, and the certificate is what is named)
+if command -v openssl >/dev/null 2>&1; then
+    for k in 1 2; do
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+            -keyout "$WORK/k$k.pem" -out "$WORK/c$k.pem" 2>/dev/null
+    done
+    "$PYTHON3" -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1])); time.sleep(10)' "$WORK/taken" &
+    HOLD=$!
+    i=0
+    while [ ! -s "$WORK/taken" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    "$BIN" --listen "127.0.0.1:$(cat "$WORK/taken")" --cgi-dir "$CGI" --cert "$WORK/c1.pem" --key "$WORK/k2.pem" 2>"$WORK/e"; rc=$?
+    kill $HOLD; wait $HOLD 2>/dev/null
+    like "$rc:$(tail -1 "$WORK/e")" "^1:.*cannot load certificate $WORK/c1\.pem with key $WORK/k2\.pem: The certificate and the given key do not match" \
+        "a certificate with another's key: exit 1, both files named, before binding"
+else
+    T=$((T + 1)); echo "ok $T - # SKIP openssl not installed"
+fi
 "$BIN" --cgi-dir /nonexistent/dir --listen 127.0.0.1:0 --cgi-runner "$RUNNER" 2>"$WORK/e"; rc=$?
 ok "$([ $rc -ne 0 ]; echo $?)" "missing CGI dir: non-zero exit"
 like "$(cat "$WORK/e")" "--cgi-dir /nonexistent/dir: No such file or directory" "missing CGI dir: names it"
