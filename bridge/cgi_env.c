@@ -7,6 +7,19 @@
 
 #define NAME_MAX_LEN 256
 
+/* v in decimal, written at the end of out (no snprintf: it is on every
+ * request); returns where the digits begin. */
+static const char *decimal(unsigned long long v, char *out, size_t len)
+{
+	char *p = out + len;
+
+	*--p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0 && p > out);
+	return p;
+}
+
 static int put(cgi_env_append_fn append, void *ctx, const char *name, const char *value)
 {
 	if (value == NULL)
@@ -150,17 +163,13 @@ int cgi_env_build(const struct cgi_request *r, cgi_env_append_fn append, void *c
 	    put(append, ctx, "REMOTE_ADDR", r->remote_addr) ||
 	    put(append, ctx, "CONTENT_TYPE", ctype) || put(append, ctx, "HTTP_HOST", r->authority) || (r->https && put(append, ctx, "HTTPS", "on")))
 		return -1;
-	snprintf(num, sizeof(num), "%u", r->server_port);
-	if (put(append, ctx, "SERVER_PORT", num))
+	if (put(append, ctx, "SERVER_PORT", decimal(r->server_port, num, sizeof(num))) ||
+	    put(append, ctx, "REMOTE_PORT", decimal(r->remote_port, num, sizeof(num))))
 		return -1;
-	snprintf(num, sizeof(num), "%u", r->remote_port);
-	if (put(append, ctx, "REMOTE_PORT", num))
+	if (r->content_length >= 0 &&
+	    put(append, ctx, "CONTENT_LENGTH",
+		decimal((unsigned long long)r->content_length, num, sizeof(num))))
 		return -1;
-	if (r->content_length >= 0) {
-		snprintf(num, sizeof(num), "%lld", r->content_length);
-		if (put(append, ctx, "CONTENT_LENGTH", num))
-			return -1;
-	}
 	/* §4.1.5/§4.1.6: PATH_INFO and PATH_TRANSLATED only when there is a path */
 	if (r->path_info != NULL && r->path_info[0] != '\0') {
 		if (put(append, ctx, "PATH_INFO", r->path_info))

@@ -911,12 +911,26 @@ static void up_error(struct upstream *u, int status, const char *why, unsigned r
 	stream_fail(s, status, line);
 }
 
+/* "client #stream route script" for the backend's log lines: formatted
+ * when the first line needs it, not for every request */
+static const char *up_tag(struct upstream *u)
+{
+	struct stream *s = of_up(u);
+
+	if (s->tag[0] == '\0')
+		snprintf(s->tag, sizeof(s->tag), "%s:%u #%d route %s %s", s->conn->peer_addr,
+			 s->conn->peer_port, s->id, s->sr->conf->pattern,
+			 s->route.script_name ? s->route.script_name : "-");
+	return s->tag;
+}
+
 static const struct upstream_ops stream_up_ops = {
 	.room = up_room,
 	.on_stdout = up_stdout,
 	.on_stdin_taken = up_stdin_taken,
 	.on_end = up_end,
 	.on_error = up_error,
+	.tag = up_tag,
 };
 
 /* Sends the request to the route's backend: at once, after its queue, or
@@ -926,10 +940,8 @@ static void start_backend(struct stream *s)
 	const struct config *cfg = cfg_of(s);
 	struct buf params = {0};
 
-	snprintf(s->tag, sizeof(s->tag), "%s:%u #%d route %s %s", s->conn->peer_addr,
-		 s->conn->peer_port, s->id, s->sr->conf->pattern,
-		 s->route.script_name ? s->route.script_name : "-");
-	upstream_init(&s->up, &stream_up_ops, s->tag, cfg->stream_buffer,
+	s->tag[0] = '\0'; /* a local redirect's new route and script */
+	upstream_init(&s->up, &stream_up_ops, NULL, cfg->stream_buffer,
 		      (unsigned)cfg->connect_timeout * 1000U, (unsigned)cfg->backend_timeout * 1000U);
 	s->state = ST_BACKEND;
 	bool no_body = !s->from_spool && (s->req_done || s->redir_target);

@@ -27,6 +27,11 @@ static void conn_update(struct pool_conn *pc);
 static void conn_lost(struct pool_conn *pc, const char *what, int err);
 static int up_connect(struct upstream *u);
 
+static const char *tag_of(struct upstream *u)
+{
+	return u->ops->tag ? u->ops->tag(u) : u->tag;
+}
+
 void upstream_init(struct upstream *u, const struct upstream_ops *ops, const char *tag,
 		   size_t buffer, unsigned connect_timeout_ms, unsigned backend_timeout_ms)
 {
@@ -80,7 +85,9 @@ static void on_stderr(struct upstream *u, const uint8_t *data, size_t len, bool 
 {
 	char who[300];
 
-	snprintf(who, sizeof(who), "stderr %s", u->tag);
+	if (len == 0 && u->err.len == 0)
+		return; /* the empty record that ends the stream (libfcgi sends it always) */
+	snprintf(who, sizeof(who), "stderr %s", tag_of(u));
 	log_lines_feed(&u->err, who, data, len, flush);
 }
 
@@ -207,7 +214,7 @@ static bool retry(struct upstream *u)
 		return true;
 	}
 	log_info("%s: backend %s closed the connection before answering; sending the request "
-		 "again on a new one", u->tag, label);
+		 "again on a new one", tag_of(u), label);
 	requeue(u);
 	return true;
 }
@@ -530,7 +537,7 @@ static void connect_failed(struct upstream *u, int err)
 	u->pc = NULL;
 	u->state = UP_IDLE;
 	if (pool_failed(u->pool, pc, err)) {
-		log_info("%s: backend %s: %s; trying another address", u->tag, label, what);
+		log_info("%s: backend %s: %s; trying another address", tag_of(u), label, what);
 		requeue(u);
 	} else if (err == ETIMEDOUT) {
 		fail(u, 504, 0, "backend %s: %s", label, what);

@@ -34,6 +34,9 @@ struct upstream_ops {
 	 * begun (502, 503, 504), retry_after its Retry-After (0: none); why
 	 * names the backend's address. u is idle again. */
 	void (*on_error)(struct upstream *u, int status, const char *why, unsigned retry_after);
+	/* the owner's words for log lines (client, stream, script), made only
+	 * when a line needs them; NULL: the tag given to upstream_init */
+	const char *(*tag)(struct upstream *u);
 };
 
 enum upstream_state {
@@ -71,7 +74,8 @@ struct upstream {
 	struct log_lines err;     /* a STDERR line being gathered */
 };
 
-/* Sets u up (zeroed storage) for an owner; tag must outlive u. */
+/* Sets u up (zeroed storage) for an owner; tag (or NULL with ops->tag)
+ * must outlive u. */
 void upstream_init(struct upstream *u, const struct upstream_ops *ops, const char *tag,
 		   size_t buffer, unsigned connect_timeout_ms, unsigned backend_timeout_ms);
 

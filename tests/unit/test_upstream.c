@@ -79,7 +79,7 @@ static void o_error(struct upstream *u, int status, const char *why, unsigned re
 	loop_stop();
 }
 
-static const struct upstream_ops ops = {o_room, o_stdout, o_taken, o_end, o_error};
+static const struct upstream_ops ops = {o_room, o_stdout, o_taken, o_end, o_error, NULL};
 
 static struct loop_timer guard;
 
