@@ -5,10 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spare.h"
+
+/* A buffer's first size: most buffers of a request (its header storage,
+ * the FastCGI head and STDIN, the response body) start and end there, so
+ * their blocks are kept for the next (spare.c). */
+#define BUF_FIRST 4096
+static struct spare first_blocks = SPARE_LIST(32);
+
 int buf_reserve(struct buf *b, size_t n)
 {
 	if (b->cap - b->len >= n)
 		return 0;
+	if (b->cap == 0 && n <= BUF_FIRST) {
+		if ((b->data = spare_take(&first_blocks, BUF_FIRST)) == NULL)
+			return -1;
+		b->cap = BUF_FIRST;
+		return 0;
+	}
 	if (b->off > 0) {
 		memmove(b->data, b->data + b->off, b->len - b->off);
 		b->len -= b->off;
@@ -16,7 +30,7 @@ int buf_reserve(struct buf *b, size_t n)
 		if (b->cap - b->len >= n)
 			return 0;
 	}
-	size_t cap = b->cap ? b->cap : 4096;
+	size_t cap = b->cap ? b->cap : BUF_FIRST;
 	while (cap - b->len < n)
 		cap *= 2;
 	uint8_t *d = realloc(b->data, cap);
@@ -68,7 +82,10 @@ void buf_consume(struct buf *b, size_t n)
 
 void buf_free(struct buf *b)
 {
-	free(b->data);
+	if (b->cap == BUF_FIRST)
+		spare_give(&first_blocks, b->data, BUF_FIRST);
+	else
+		free(b->data);
 	b->data = NULL;
 	b->off = b->len = b->cap = 0;
 }

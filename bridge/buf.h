@@ -32,7 +32,8 @@ int buf_json_str(struct buf *b, const char *v);
 /* Marks n bytes as consumed; resets to empty when all are. */
 void buf_consume(struct buf *b, size_t n);
 
-/* Frees the storage and zeroes b. */
+/* Frees the storage (a first-size block is kept for the next buffer:
+ * spare.h) and zeroes b. */
 void buf_free(struct buf *b);
 
 #endif

@@ -16,6 +16,7 @@
 #include "h2.h"
 #include "proto.h"
 #include "proxy.h"
+#include "spare.h"
 #include "linger.h"
 #include "log.h"
 #include "stream.h"
@@ -566,6 +567,7 @@ void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_ti
 	 * with no client comes back to its size before them) */
 	if (given_back >= 256 * 1024 || closed_since_trim >= 16 ||
 	    (closed_since_trim && all_conns == NULL)) {
+		spare_drop_all();
 		malloc_trim(0);
 		closed_since_trim = 0;
 	}

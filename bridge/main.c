@@ -30,6 +30,7 @@
 #include "log.h"
 #include "mime.h"
 #include "site.h"
+#include "spare.h"
 #include "loop.h"
 #include "pool.h"
 #include "stream.h"
@@ -1209,6 +1210,7 @@ int main(int argc, char **argv)
 	conn_before_sleep(); /* frees them: their streams release the backends */
 	linger_stop_all();
 	stop_pools();
+	spare_drop_all(); /* the blocks kept for reuse */
 	remove_pid_file();
 	log_info("stopped");
 	if (!cfg.cleartext)

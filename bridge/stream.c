@@ -23,6 +23,7 @@
 #include "proto.h"
 #include "log.h"
 #include "site.h"
+#include "spare.h"
 #include "static.h"
 
 #define MAX_REDIRECTS 10
@@ -128,12 +129,24 @@ static int submit_final(struct stream *s, int status, const struct hdr *h, size_
 	return front_submit(s, status, all, k, true, has_body);
 }
 
+/* Streams and response parsers, taken and given back by every request */
+static struct spare stream_blocks = SPARE_LIST(16), resp_blocks = SPARE_LIST(2);
+
+/* Gives back s->resp (its size is the parser's and its store's). */
+static void resp_free(struct stream *s)
+{
+	if (s->resp)
+		spare_give(&resp_blocks, s->resp, sizeof(*s->resp) + s->resp->cap);
+	s->resp = NULL;
+}
+
 struct stream *stream_new(struct conn *c, int32_t id)
 {
-	struct stream *s = calloc(1, sizeof(*s));
+	struct stream *s = spare_take(&stream_blocks, sizeof(*s));
 
 	if (s == NULL)
 		return NULL;
+	memset(s, 0, sizeof(*s));
 	s->conn = c;
 	s->id = id;
 	s->method = s->path = s->authority = s->scheme = s->host = -1;
@@ -669,8 +682,7 @@ static void local_redirect(struct stream *s, const char *location)
 	upstream_abort(&s->up);
 	free(s->redir_target);
 	s->redir_target = target;
-	free(s->resp);
-	s->resp = NULL;
+	resp_free(s);
 	/* RFC 3875 §6.2.2: the new request is a GET without a body; a body
 	 * still on its way is dropped and its window given back */
 	if (s->unconsumed)
@@ -734,7 +746,7 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 	}
 	if (s->resp == NULL) {
 		/* taken when the backend answers, not for every stream */
-		s->resp = malloc(sizeof(*s->resp) + cfg_of(s)->max_header_block);
+		s->resp = spare_take(&resp_blocks, sizeof(*s->resp) + cfg_of(s)->max_header_block);
 		if (s->resp == NULL) {
 			stream_fail(s, 500, "out of memory");
 			return -1;
@@ -797,8 +809,7 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 		}
 		if (send_final(s) < 0)
 			return -1;
-		free(s->resp);
-		s->resp = NULL;
+		resp_free(s);
 		return on_stdout(s, data, len);
 	}
 	return 0;
@@ -1289,10 +1300,12 @@ void stream_free_dead(void)
 		    stream_env.site_done)
 			stream_env.site_done(s->site);
 		free(s->hdrs);
-		free(s->resp);
+		resp_free(s);
 		free(s->redir_target);
-		free(s);
+		spare_give(&stream_blocks, s, sizeof(*s));
 	}
-	if (freed >= TRIM_AFTER)
+	if (freed >= TRIM_AFTER) {
+		spare_drop_all();
 		malloc_trim(0);
+	}
 }
