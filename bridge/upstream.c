@@ -26,6 +26,7 @@ static char aborted_slot;
 static void conn_update(struct pool_conn *pc);
 static void conn_lost(struct pool_conn *pc, const char *what, int err);
 static int up_connect(struct upstream *u);
+static void up_io(struct loop_io *io, uint32_t events);
 
 static const char *tag_of(struct upstream *u)
 {
@@ -520,7 +521,21 @@ static void conn_update(struct pool_conn *pc)
 		struct upstream *u = user_at(pc, i + 1);
 		write = u && has_output(u);
 	}
-	loop_mod(&pc->io, EPOLLRDHUP | (conn_paused(pc) ? 0 : EPOLLIN) | (write ? EPOLLOUT : 0));
+	bool paused = conn_paused(pc);
+	uint32_t ev = EPOLLRDHUP | (paused ? 0 : EPOLLIN) | (write ? EPOLLOUT : 0);
+	/* a backend that closed its end while the client does not read: epoll
+	 * would report the hang-up every loop turn (EPOLLHUP cannot be masked),
+	 * a busy loop until --send-timeout; the connection is not watched until
+	 * reading resumes (upstream_resume reads it directly) */
+	if (paused && pc->peer_gone && !write) {
+		loop_del(&pc->io);
+		return;
+	}
+	if (pc->io.fd >= 0)
+		loop_mod(&pc->io, ev);
+	else if (loop_add(&pc->io, pc->fd, ev, up_io) < 0) /* ENOMEM: --backend-timeout ends it */
+		log_warn("backend %s: cannot watch the connection again: %s",
+			 pool_conn_label(pc->pool, pc), strerror(errno));
 }
 
 /* Connecting failed with err (ETIMEDOUT: --connect-timeout): another

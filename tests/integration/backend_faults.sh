@@ -202,6 +202,19 @@ $CURL --max-time 0.5 -o /dev/null "$URL/cgi-bin/sleepy.cgi?15"
 is "$(dead_pids)" "all dead" "a client that closes its connection: its script ends"
 stop_h2cgi
 
+# a backend that closes its connection (no FCGI_KEEP_CONN) while the
+# client's window is shut: epoll reported the hang-up every loop turn (a
+# busy loop, a second of CPU a second, until --send-timeout); the
+# connection is now unwatched until the client reads, then read to its end
+start_h2cgi --cgi-dir "$CGI" --keepalive 0 --send-timeout 30
+cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+c0=$(cpu)
+out=$($FRAMES "$PORT" stall '/cgi-bin/download.cgi?150000' 3)
+c1=$(cpu)
+is "$out" "150000 bytes, ended" "a 3 s stall with the backend gone: then the whole body, cleanly ended"
+ok "$([ $((c1 - c0)) -lt 50 ]; echo $?)" "h2cgi idles meanwhile: $((c1 - c0)) ticks of CPU in the 3 s (a busy loop took 150)"
+stop_h2cgi
+
 # ---- 13. a pool that keeps dying answers, and a missing program is an error
 start_h2cgi --spawn /bin/false --procs 1 --queue-timeout 5
 # until its backoff outgrows its restarts the pool is down: 503 with

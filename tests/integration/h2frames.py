@@ -22,6 +22,8 @@ what h2cgi put on the wire. Usage:
   h2frames.py PORT bigframe KIND PATH  a HEADERS (KIND headers) or DATA (data)
                                        frame of 16385 octets or more
   h2frames.py PORT noread N PATH WAIT  N GETs with a zero window, never read
+  h2frames.py PORT stall PATH WAIT     a GET with a zero window for WAIT s, then
+                                       read to its end
   h2frames.py PORT reset N PATH DELAY  N GETs reset (CANCEL) after DELAY s,
                                        then the connection stays open 1 s
 """
@@ -425,6 +427,41 @@ def cmd_noread(port, n, path, wait):
     print("; ".join(fate.get(s, "open") for s in sids))
 
 
+def cmd_stall(port, path, wait):
+    """A GET while our window is 0, held for wait s, then the window opened
+    and the body read to its end: prints its length and how it ended."""
+    tls, conn = connect(port)
+    conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
+    tls.sendall(conn.data_to_send())
+    sid = send_gets(tls, conn, 1, path, port)[0]
+    time.sleep(wait)
+    conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 20})
+    conn.increment_flow_control_window(1 << 20)
+    tls.sendall(conn.data_to_send())
+    got, end = 0, "open"
+    tls.settimeout(10)
+    while end == "open":
+        try:
+            data = tls.recv(65536)
+        except socket.timeout:
+            break
+        if not data:
+            end = "closed"
+            break
+        for ev in conn.receive_data(data):
+            if isinstance(ev, h2.events.DataReceived) and ev.stream_id == sid:
+                got += len(ev.data)
+                conn.acknowledge_received_data(ev.flow_controlled_length, sid)
+            elif isinstance(ev, h2.events.StreamEnded) and ev.stream_id == sid:
+                end = "ended"
+            elif isinstance(ev, h2.events.StreamReset) and ev.stream_id == sid:
+                end = "reset %s" % ev.error_code.name
+        pending = conn.data_to_send()
+        if pending:
+            tls.sendall(pending)
+    print("%d bytes, %s" % (got, end))
+
+
 def cmd_reset(port, n, path, delay):
     """n GETs, reset by us after delay seconds; the connection stays open."""
     tls, conn = connect(port)
@@ -474,6 +511,8 @@ def main():
         cmd_latetrailers(port, sys.argv[3])
     elif what == "noread":
         cmd_noread(port, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+    elif what == "stall":
+        cmd_stall(port, sys.argv[3], float(sys.argv[4]))
     elif what == "reset":
         cmd_reset(port, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
 
