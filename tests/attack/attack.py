@@ -31,6 +31,7 @@ Cases:
   rapid-reset      20000 streams opened and reset at once (CVE-2023-44487)
   rapid-reset-8    the same on 8 connections at once, each coming back twice
   h1-NAME          an HTTP/1.1 smuggling head (see SMUGGLE: cl-te, te-te, ...)
+  h2-NAME          a malformed HTTP/2 header block (see MALFORMED_H2)
   pipeline-1000    1000 GETs in one write on one HTTP/1.1 connection
   slowloris-head   100 HTTP/1.1 connections sending their head a byte per 0.5 s
   slowloris-body   20 HTTP/1.1 POSTs of 100 KB sending a body byte a second
@@ -330,6 +331,32 @@ def case_host_mismatch(port):
 def case_host_bad_h2(port):
     return h2_request(port, [(":method", "GET"), (":scheme", "https"), (":authority", 'a b"<x>'),
                              (":path", "/cgi-bin/hello.cgi")])
+
+
+def malformed_h2(extra, before=(), drop=()):
+    """A GET whose header block RFC 9113 §8.1.1 calls malformed."""
+    def run(port):
+        base = [h for h in h2frames.headers("GET", "/cgi-bin/hello.cgi", port) if h[0] not in drop]
+        return h2_request(port, list(before) + base + list(extra))
+    return run
+
+
+# RFC 9113 §8.2.1 (names: lowercase, no space, no CR/LF/NUL in values),
+# §8.2.2 (no connection-specific fields; TE only "trailers"), §8.3 (only
+# the defined pseudo-headers, once each, before the regular fields)
+MALFORMED_H2 = {
+    "pseudo-unknown": malformed_h2([(":foo", "x")]),
+    "pseudo-twice": malformed_h2([(":path", "/again")]),
+    "pseudo-after": malformed_h2([(":authority", "x")], before=[("x-a", "1")], drop=(":authority",)),
+    "pseudo-missing": malformed_h2([], drop=(":path",)),
+    "upper-name": malformed_h2([("X-Upper", "a")]),
+    "space-name": malformed_h2([("x a", "1")]),
+    "crlf-value": malformed_h2([("x-a", "a\r\nx-b: c")]),
+    "lf-value": malformed_h2([("x-a", "a\nb")]),
+    "nul-value": malformed_h2([("x-a", "a\x00b")]),
+    "connection": malformed_h2([("connection", "keep-alive")]),
+    "te-gzip": malformed_h2([("te", "gzip")]),
+}
 
 
 def case_host_bad_h1(port):
@@ -671,6 +698,8 @@ CASES = {
 
 for _name in SMUGGLE:
     CASES["h1-" + _name] = case_smuggle(_name)
+for _name, _case in MALFORMED_H2.items():
+    CASES["h2-" + _name] = _case
 
 
 def case_get(path, extra=(), look_for=None):

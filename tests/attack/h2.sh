@@ -20,6 +20,13 @@ attack hpack-bomb "status 431 \([0-9]+ bytes sent\)" "431: request header block 
 attack host-mismatch "status 400" "Host .* differs from :authority"
 attack host-bad-h2 "reset PROTOCOL_ERROR" "stream 1: malformed request \(.*\): RST_STREAM PROTOCOL_ERROR"
 attack host-bad-h1 "status 400" "invalid (Host|authority)"
+# malformed header blocks (RFC 9113 §8.1.1, §8.2, §8.3): unknown, repeated,
+# late or missing pseudo-headers, uppercase or spaced names, CR/LF/NUL in
+# values, connection-specific fields: the stream is reset, never routed
+for m in pseudo-unknown pseudo-twice pseudo-after pseudo-missing upper-name space-name \
+         crlf-value lf-value nul-value connection te-gzip; do
+    attack "h2-$m" "reset PROTOCOL_ERROR" "stream 1: malformed request \(.*\): RST_STREAM PROTOCOL_ERROR"
+done
 attack long-path-h2 "status 414" "414: :path over --max-header-list-size"
 attack path-over-list-h2 "status 414" "414: :path over --max-header-list-size"
 attack long-line-h1 "status 414" "414: request line too long"
