@@ -98,13 +98,8 @@ if command -v openssl >/dev/null 2>&1; then
         openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
             -keyout "$WORK/k$k.pem" -out "$WORK/c$k.pem" 2>/dev/null
     done
-    "$PYTHON3" -c 'import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
-open(sys.argv[1], "w").write(str(s.getsockname()[1])); time.sleep(10)' "$WORK/taken" &
-    HOLD=$!
-    i=0
-    while [ ! -s "$WORK/taken" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-    "$BIN" --listen "127.0.0.1:$(cat "$WORK/taken")" --cgi-dir "$CGI" --cert "$WORK/c1.pem" --key "$WORK/k2.pem" 2>"$WORK/e"; rc=$?
+    hold_port
+    "$BIN" --listen "127.0.0.1:$TAKEN" --cgi-dir "$CGI" --cert "$WORK/c1.pem" --key "$WORK/k2.pem" 2>"$WORK/e"; rc=$?
     kill $HOLD; wait $HOLD 2>/dev/null
     like "$rc:$(tail -1 "$WORK/e")" "^1:.*cannot load certificate $WORK/c1\.pem with key $WORK/k2\.pem: The certificate and the given key do not match" \
         "a certificate with another's key: exit 1, both files named, before binding"

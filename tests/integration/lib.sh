@@ -147,6 +147,20 @@ wait_port() {
     return 1
 }
 
+# hold_port: a loopback port another process listens on (10 s at most),
+# for "the port is taken" cases; sets TAKEN (the port) and HOLD (its PID:
+# kill it after)
+hold_port() {
+    rm -f "$WORK/taken"
+    "$PYTHON3" -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1])); time.sleep(10)' "$WORK/taken" &
+    HOLD=$!
+    i=0
+    while [ ! -s "$WORK/taken" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    TAKEN=$(cat "$WORK/taken")
+}
+
 # start_php_fpm: Debian's php-fpm with a private pool on $WORK/php.sock
 # (sessions and uploads in $WORK); sets FPM_PID. Skips the test without it.
 start_php_fpm() {

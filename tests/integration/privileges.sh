@@ -31,13 +31,8 @@ like "$rc $(tail -1 "$WORK/e")" "^1 .*route /cgi-bin/: --cgi-dir $D/closed/cgi: 
     "a --cgi-dir nobody cannot enter: exit 1, named"
 # checked before anything is bound: with the port taken as well, the
 # directory is what h2cgi names (it used to bind first and name the port)
-"$PYTHON3" -c 'import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
-open(sys.argv[1], "w").write(str(s.getsockname()[1])); time.sleep(10)' "$WORK/taken" &
-HOLD=$!
-i=0
-while [ ! -s "$WORK/taken" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-"$BIN" --listen "127.0.0.1:$(cat "$WORK/taken")" --cgi-dir "$D/closed/cgi" --cgi-runner "$RUNNER" --user nobody 2>"$WORK/e"; rc=$?
+hold_port
+"$BIN" --listen "127.0.0.1:$TAKEN" --cgi-dir "$D/closed/cgi" --cgi-runner "$RUNNER" --user nobody 2>"$WORK/e"; rc=$?
 kill $HOLD; wait $HOLD 2>/dev/null
 like "$rc $(tail -1 "$WORK/e")" "^1 .*--cgi-dir $D/closed/cgi: not searchable as user nobody" \
     "the directory is checked before binding: named even when the port is taken too"
