@@ -151,7 +151,7 @@ static const struct opt opts[] = {
 	{"spool-max", 0, "BYTES", GLOBAL, T_LL, OFF(spool_max), 0, LLONG_MAX / 2, NULL, NULL,
 	 "request bodies without a length held on disk at once (4g; 0: no bound)", "a size such as 1g"},
 	{"stream-buffer", 0, "BYTES", GLOBAL, T_SIZE, OFF(stream_buffer), 16384, 16 << 20, NULL, NULL,
-	 "response buffer per stream (64k)", "16k..16m"},
+	 "response buffer per stream; request body held before a backend (64k)", "16k..16m"},
 	{"max-header-block", 0, "BYTES", GLOBAL, T_SIZE, OFF(max_header_block), 1024, 1 << 20, NULL,
 	 NULL, "largest CGI response header block (64k)", "1k..1m"},
 
