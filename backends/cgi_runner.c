@@ -395,7 +395,14 @@ static void close_pipes(int *fds, int n)
 			close(fds[i]);
 }
 
-static void serve(FCGX_Request *req)
+/* Runs one request; returns false when its connection must not carry the
+ * next one: the script was killed (its --timeout, or its client read
+ * nothing). h2cgi may still hold that answer's unread bytes for a client
+ * that does not read; on a kept connection this process would then wait for
+ * its next request behind them, lost to the pool until that client reads or
+ * h2cgi's --send-timeout. Closing tells h2cgi at once (EPOLLRDHUP), and the
+ * process takes a new connection. */
+static bool serve(FCGX_Request *req)
 {
 	static struct run r;
 	char real[PATH_MAX];
@@ -408,20 +415,20 @@ static void serve(FCGX_Request *req)
 	if (status) {
 		respond(req, status, status == 404 ? "Not Found" : status == 403 ? "Forbidden"
 										 : "Internal Server Error");
-		return;
+		return true;
 	}
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
 		errlog(req, "pipe: %s", strerror(errno));
 		respond(req, 500, "Internal Server Error");
 		close_pipes(fds, 6);
-		return;
+		return true;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		errlog(req, "fork: %s", strerror(errno));
 		respond(req, 500, "Internal Server Error");
 		close_pipes(fds, 6);
-		return;
+		return true;
 	}
 	if (pid == 0)
 		child(real, in[0], out[1], err[1], req->envp);
@@ -442,7 +449,7 @@ static void serve(FCGX_Request *req)
 		if (timed_out || now_ms() >= r.deadline)
 			fprintf(stderr, "h2cgi-cgi: %s killed: its client read nothing until --timeout %d s\n",
 				real, timeout_s);
-		return;
+		return false;
 	}
 	/* The application status tells h2cgi whether the body is whole: not
 	 * 0 only when the script was killed (RFC 3875 gives no other signal;
@@ -453,7 +460,7 @@ static void serve(FCGX_Request *req)
 			respond(req, 504, "Gateway Timeout");
 		else
 			FCGX_SetExitStatus(128 + SIGKILL, req->out);
-		return;
+		return false;
 	}
 	if (!r.headers_done) {
 		/* RFC 3875 §6: no complete header block at all */
@@ -466,10 +473,10 @@ static void serve(FCGX_Request *req)
 			errlog(req, "%s exited without output", real);
 		if (WIFSIGNALED(ws) || WEXITSTATUS(ws) != 0 || r.hold_len == 0) {
 			respond(req, 500, "Internal Server Error");
-			return;
+			return true;
 		}
 		put_out(&r, r.hold, r.hold_len); /* exit 0: let h2cgi judge what it wrote */
-		return;
+		return true;
 	}
 	if (WIFSIGNALED(ws)) {
 		errlog(req, "%s died of signal %d", real, WTERMSIG(ws));
@@ -477,6 +484,7 @@ static void serve(FCGX_Request *req)
 	} else if (WEXITSTATUS(ws) != 0) {
 		errlog(req, "%s exited with status %d", real, WEXITSTATUS(ws));
 	}
+	return true;
 }
 
 static void usage(void)
@@ -535,10 +543,9 @@ int main(int argc, char **argv)
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0)
 		return 1;
 	while (FCGX_Accept_r(&req) >= 0) {
-		serve(&req);
 		/* FCGI_KEEP_CONN: a connection whose request was not read to its
 		 * end cannot carry the next one; libfcgi closes it instead */
-		if (FCGX_HasSeenEOF(req.in) != EOF)
+		if (!serve(&req) || FCGX_HasSeenEOF(req.in) != EOF)
 			req.keepConnection = 0;
 	}
 	return 0;
