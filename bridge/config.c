@@ -149,7 +149,10 @@ static const struct opt opts[] = {
 	{"max-body", 0, "BYTES", GLOBAL, T_LL, OFF(max_body), 0, LLONG_MAX / 2, NULL, "Limits",
 	 "largest request body (1g)", "a size such as 10m"},
 	{"spool-max", 0, "BYTES", GLOBAL, T_LL, OFF(spool_max), 0, LLONG_MAX / 2, NULL, NULL,
-	 "request bodies without a length held on disk at once (4g; 0: no bound)", "a size such as 1g"},
+	 "bodies held on disk at once, requests' and responses' (4g; 0: no bound)", "a size such as 1g"},
+	{"response-spool", 0, "BYTES", GLOBAL, T_LL, OFF(response_spool), 0, LLONG_MAX / 2, NULL, NULL,
+	 "a response held on disk while requests wait for its backend (1g; 0: never)",
+	 "a size such as 1g"},
 	{"stream-buffer", 0, "BYTES", GLOBAL, T_SIZE, OFF(stream_buffer), 16384, 16 << 20, NULL, NULL,
 	 "response buffer per stream; request body held before a backend (64k)", "16k..16m"},
 	{"max-header-block", 0, "BYTES", GLOBAL, T_SIZE, OFF(max_header_block), 1024, 1 << 20, NULL,
@@ -782,6 +785,7 @@ static void defaults(struct config *c)
 	c->script_timeout = 60;
 	c->max_body = 1024LL * 1024 * 1024;
 	c->spool_max = 4LL * 1024 * 1024 * 1024;
+	c->response_spool = 1024LL * 1024 * 1024;
 	c->stream_buffer = 64 * 1024;
 	c->max_header_block = 64 * 1024;
 	c->max_header_list = 64 * 1024;

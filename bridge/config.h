@@ -69,6 +69,7 @@ struct config {
 	int script_timeout;       /* seconds */
 	long long max_body;       /* bytes */
 	long long spool_max;      /* --spool-max: bytes of spooled bodies on disk at once */
+	long long response_spool; /* --response-spool: a response's bytes held on disk */
 	size_t stream_buffer;     /* bytes: per-stream response buffer */
 	size_t max_header_block;  /* bytes: each CGI response header block */
 	size_t max_header_list;   /* bytes: request header block (SETTINGS_MAX_HEADER_LIST_SIZE) */

@@ -16,6 +16,11 @@ void spool_set_max(long long max)
 	total_max = max;
 }
 
+bool spool_can_hold(long long n)
+{
+	return total_max == 0 || total + n <= total_max;
+}
+
 void spool_init(struct spool *sp, const char *dir, size_t mem_max)
 {
 	memset(sp, 0, sizeof(*sp));
@@ -48,7 +53,7 @@ int spool_write(struct spool *sp, const uint8_t *data, size_t len)
 		sp->len += (long long)len;
 		return 0;
 	}
-	if (total_max > 0 && total + (long long)len > total_max) {
+	if (!spool_can_hold((long long)len)) {
 		errno = ENOSPC; /* --spool-max: the disk is not the clients' */
 		return -1;
 	}

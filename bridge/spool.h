@@ -1,9 +1,12 @@
-/* spool.h - a request body that came without a length, held until it is
- * complete (RFC 3875 §4.1.2 needs CONTENT_LENGTH): in memory up to a
- * bound, then in an unlinked temporary file; read back in order. */
+/* spool.h - bytes held in order: a request body that came without a
+ * length, until it is complete (RFC 3875 §4.1.2 needs CONTENT_LENGTH), or
+ * the part of a response its client did not take yet: in memory up to a
+ * bound, then in an unlinked temporary file; read back in order, also
+ * while more is written. */
 #ifndef H2CGI_SPOOL_H
 #define H2CGI_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,6 +29,9 @@ void spool_init(struct spool *sp, const char *dir, size_t mem_max);
 /* The bound of the bytes all spools of this process hold in files
  * (--spool-max); 0: none. */
 void spool_set_max(long long max);
+
+/* True when the files of all spools may grow by n bytes (--spool-max). */
+bool spool_can_hold(long long n);
 
 /* Holds len more bytes; returns 0, or -1 with errno: ENOSPC when the files
  * would pass spool_set_max()'s bound or the disk is full (EDQUOT: a quota),

@@ -156,6 +156,7 @@ struct stream *stream_new(struct conn *c, int32_t id)
 	s->file_fd = -1;
 	s->route.rule = -1;
 	spool_init(&s->spool, stream_env.spool_dir, c->cfg->stream_buffer);
+	spool_init(&s->held, stream_env.spool_dir, 0);
 	s->start = loop_now();
 	s->next = c->streams;
 	if (c->streams)
@@ -423,7 +424,7 @@ void stream_cut(struct stream *s, const char *why)
 bool stream_send_stalled(const struct stream *s, uint64_t now, uint64_t ms)
 {
 	/* bytes wait in the buffer, or in the static file being sent */
-	return started(s) && (buf_used(&s->body) > 0 || s->file_fd >= 0) &&
+	return started(s) && (buf_used(&s->body) > 0 || s->file_fd >= 0 || spool_left(&s->held) > 0) &&
 	       now - s->send_wait >= ms;
 }
 
@@ -724,6 +725,63 @@ static int send_final(struct stream *s)
 	return 0;
 }
 
+/* A client slower than its backend holds that backend (a CGI process, a
+ * kept connection) until it has taken all but the buffers' worth of the
+ * answer. While other requests wait for that backend, the rest goes to an
+ * unlinked file instead, so the backend can finish and serve them (nginx
+ * does the same with its temporary files, always): up to --response-spool
+ * for one response, and --spool-max for all spools at once. */
+static bool may_hold(const struct stream *s)
+{
+	long long max = cfg_of(s)->response_spool, cap = (long long)cfg_of(s)->stream_buffer;
+
+	return max > 0 && s->held.len + cap <= max && spool_can_hold(cap) &&
+	       upstream_wanted(&s->up);
+}
+
+/* Response bytes past the body buffer go to the file; -1: s was cut. */
+static int hold(struct stream *s, const uint8_t *data, size_t len)
+{
+	if (!s->held_logged) {
+		s->held_logged = true;
+		log_info("%s:%u #%d %s %s: its client is slower than the backend, and requests "
+			 "wait for that backend: the rest of the answer is held on disk "
+			 "(--response-spool)", s->conn->peer_addr, s->conn->peer_port, s->id,
+			 req_method(s), req_target(s));
+	}
+	if (spool_write(&s->held, data, len) == 0)
+		return 0;
+	char why[160];
+	snprintf(why, sizeof(why), "cannot hold the response on disk: %s", strerror(errno));
+	stream_cut(s, why);
+	return -1;
+}
+
+/* Held bytes back into the body buffer, up to --stream-buffer; the file
+ * goes once it is read out (the next hold opens another). A read error
+ * cuts the response from before-sleep, not from inside nghttp2. */
+static void unhold(struct stream *s)
+{
+	size_t cap = cfg_of(s)->stream_buffer, used = buf_used(&s->body);
+
+	if (used >= cap)
+		return;
+	size_t n = cap - used;
+	if ((long long)n > spool_left(&s->held))
+		n = (size_t)spool_left(&s->held);
+	ssize_t r = -1;
+	if (buf_reserve(&s->body, n) == 0)
+		r = spool_read(&s->held, s->body.data + s->body.len, n);
+	if (r <= 0) {
+		s->file_error = true;
+		wake(s);
+		return;
+	}
+	s->body.len += (size_t)r;
+	if (spool_left(&s->held) == 0)
+		spool_free(&s->held);
+}
+
 /* Response bytes from FCGI_STDOUT; returns -1 when s stopped reading. */
 static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 {
@@ -737,7 +795,10 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 		s->resp_seen += (long long)len;
 		if (buf_used(&s->body) == 0)
 			s->send_wait = loop_now(); /* the client's turn to read */
-		if (buf_append(&s->body, data, len) < 0) {
+		if (spool_left(&s->held) > 0 || buf_used(&s->body) >= cfg_of(s)->stream_buffer) {
+			if (hold(s, data, len) < 0)
+				return -1;
+		} else if (buf_append(&s->body, data, len) < 0) {
 			stream_fail(s, 500, "out of memory");
 			return -1;
 		}
@@ -829,7 +890,9 @@ static size_t up_room(struct upstream *u)
 	if (s->state != ST_BODY || s->discard)
 		return SIZE_MAX;
 	size_t cap = cfg_of(s)->stream_buffer, used = buf_used(&s->body);
-	return used >= cap ? 0 : cap - used;
+	if (used < cap && spool_left(&s->held) == 0)
+		return cap - used;
+	return may_hold(s) ? cap : 0;
 }
 
 static int up_stdout(struct upstream *u, const uint8_t *data, size_t len)
@@ -1127,9 +1190,11 @@ size_t stream_body_ready(struct stream *s, size_t len, bool *eof)
 {
 	if (s->file_fd >= 0 && buf_used(&s->body) < len)
 		file_fill(s, len);
+	if (spool_left(&s->held) > 0 && buf_used(&s->body) < len)
+		unhold(s);
 	size_t n = buf_used(&s->body);
 
-	*eof = s->body_eof && n <= len;
+	*eof = s->body_eof && n <= len && spool_left(&s->held) == 0;
 	return n < len ? n : len;
 }
 
@@ -1153,7 +1218,9 @@ void stream_run_wakes(void)
 		wake_list = s->next_wake;
 		s->on_wake_list = false;
 		if (s->file_error && s->state != ST_CLOSED) {
-			stream_cut(s, "the static file could not be read to its end");
+			stream_cut(s, s->held.fd >= 0 ? "the part of the response held on disk could not "
+							"be read back"
+						      : "the static file could not be read to its end");
 			continue;
 		}
 		if (s->start_pending && s->state != ST_CLOSED) {
@@ -1295,6 +1362,7 @@ void stream_free_dead(void)
 		buf_free(&s->hbuf);
 		upstream_free(&s->up);
 		buf_free(&s->body);
+		spool_free(&s->held);
 		route_match_free(&s->route);
 		if (s->site && --s->site->refs == 0 && s->site != stream_env.site &&
 		    stream_env.site_done)

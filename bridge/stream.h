@@ -107,6 +107,9 @@ struct stream {
 	off_t file_off;
 	long long file_left;
 	bool file_error;              /* it could not be read: cut the response */
+	struct spool held;            /* body bytes past the buffer, on disk while
+				       * requests wait for the backend (--response-spool) */
+	bool held_logged;
 	int status;
 	unsigned long long bytes_out;
 };

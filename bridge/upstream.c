@@ -522,6 +522,7 @@ static void conn_update(struct pool_conn *pc)
 		write = u && has_output(u);
 	}
 	bool paused = conn_paused(pc);
+	pc->held = paused;
 	uint32_t ev = EPOLLRDHUP | (paused ? 0 : EPOLLIN) | (write ? EPOLLOUT : 0);
 	/* a backend that closed its end while the client does not read: epoll
 	 * would report the hang-up every loop turn (EPOLLHUP cannot be masked),
@@ -725,6 +726,11 @@ int upstream_stdin_end(struct upstream *u)
 	return 0;
 }
 
+bool upstream_wanted(const struct upstream *u)
+{
+	return u->pool && u->pool->qlen > 0;
+}
+
 size_t upstream_stdin_held(const struct upstream *u)
 {
 	return u->stdin_pending;
@@ -755,8 +761,14 @@ void upstream_sweep(struct upstream *u, uint64_t now)
 	}
 	if (u->state != UP_ACTIVE || u->backend_timeout == 0)
 		return;
-	if (conn_paused(u->pc)) {
+	bool paused = conn_paused(u->pc);
+	if (paused || u->pc->held) {
 		u->since = now; /* a client is slow, not the backend */
+		/* room without a byte taken: requests now wait for this
+		 * backend, and the owner holds the rest of the answer on disk
+		 * (stream.c, --response-spool) to let the backend go */
+		if (!paused)
+			upstream_resume(u);
 		return;
 	}
 	if (now - u->since >= u->backend_timeout) {

@@ -95,6 +95,10 @@ int upstream_stdin_end(struct upstream *u);
 /* Request body bytes held but not yet taken by the backend. */
 size_t upstream_stdin_held(const struct upstream *u);
 
+/* True when requests wait in the queue of u's pool: a backend u holds
+ * is wanted elsewhere. */
+bool upstream_wanted(const struct upstream *u);
+
 /* The owner has room again (see ops->room): reads what waits. */
 void upstream_resume(struct upstream *u);
 

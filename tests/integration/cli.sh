@@ -50,7 +50,7 @@ refused() { # OPTION VALUE: exit 64 and the option named (a bad value that
     printf '%s' "$rc:$(head -1 "$WORK/e")" | grep -q "^64:h2cgi: invalid --$1 '$2': "
 }
 num_opts=$("$BIN" --help | sed -n 's/^  \(-.,\)\{0,1\}--\([a-z-]*\) \(N\|SEC\|BYTES\|N\[:MAX\]\) .*/\2/p')
-is "$(echo $num_opts | wc -w)" "25" "--help lists 25 numeric options"
+is "$(echo $num_opts | wc -w)" "26" "--help lists 26 numeric options"
 for o in $num_opts; do
     bad=
     for v in abc -1 99999999999999999999 1x 5q; do

@@ -22,11 +22,13 @@ what h2cgi put on the wire. Usage:
   h2frames.py PORT bigframe KIND PATH  a HEADERS (KIND headers) or DATA (data)
                                        frame of 16385 octets or more
   h2frames.py PORT noread N PATH WAIT  N GETs with a zero window, never read
-  h2frames.py PORT stall PATH WAIT     a GET with a zero window for WAIT s, then
-                                       read to its end
+  h2frames.py PORT stall PATH WAIT [md5]  a GET with a zero window for WAIT s,
+                                       then read to its end (md5: and the
+                                       body's MD5 printed)
   h2frames.py PORT reset N PATH DELAY  N GETs reset (CANCEL) after DELAY s,
                                        then the connection stays open 1 s
 """
+import hashlib
 import json
 import socket
 import ssl
@@ -427,9 +429,10 @@ def cmd_noread(port, n, path, wait):
     print("; ".join(fate.get(s, "open") for s in sids))
 
 
-def cmd_stall(port, path, wait):
+def cmd_stall(port, path, wait, md5=False):
     """A GET while our window is 0, held for wait s, then the window opened
-    and the body read to its end: prints its length and how it ended."""
+    and the body read to its end: prints its length and how it ended (and
+    its MD5)."""
     tls, conn = connect(port)
     conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
     tls.sendall(conn.data_to_send())
@@ -438,7 +441,7 @@ def cmd_stall(port, path, wait):
     conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 20})
     conn.increment_flow_control_window(1 << 20)
     tls.sendall(conn.data_to_send())
-    got, end = 0, "open"
+    got, end, digest = 0, "open", hashlib.md5()
     tls.settimeout(10)
     while end == "open":
         try:
@@ -451,6 +454,7 @@ def cmd_stall(port, path, wait):
         for ev in conn.receive_data(data):
             if isinstance(ev, h2.events.DataReceived) and ev.stream_id == sid:
                 got += len(ev.data)
+                digest.update(ev.data)
                 conn.acknowledge_received_data(ev.flow_controlled_length, sid)
             elif isinstance(ev, h2.events.StreamEnded) and ev.stream_id == sid:
                 end = "ended"
@@ -459,7 +463,7 @@ def cmd_stall(port, path, wait):
         pending = conn.data_to_send()
         if pending:
             tls.sendall(pending)
-    print("%d bytes, %s" % (got, end))
+    print("%d bytes, %s%s" % (got, end, ", md5 " + digest.hexdigest() if md5 else ""))
 
 
 def cmd_reset(port, n, path, delay):
@@ -512,7 +516,7 @@ def main():
     elif what == "noread":
         cmd_noread(port, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
     elif what == "stall":
-        cmd_stall(port, sys.argv[3], float(sys.argv[4]))
+        cmd_stall(port, sys.argv[3], float(sys.argv[4]), sys.argv[5:] == ["md5"])
     elif what == "reset":
         cmd_reset(port, int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
 
