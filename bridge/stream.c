@@ -725,18 +725,24 @@ static int send_final(struct stream *s)
 	return 0;
 }
 
+#define HOLD_AFTER_MS 1000 /* a client taking nothing this long is slow */
+
 /* A client slower than its backend holds that backend (a CGI process, a
  * kept connection) until it has taken all but the buffers' worth of the
  * answer. While other requests wait for that backend, the rest goes to an
  * unlinked file instead, so the backend can finish and serve them (nginx
  * does the same with its temporary files, always): up to --response-spool
- * for one response, and --spool-max for all spools at once. */
+ * for one response, and --spool-max for all spools at once. A client that
+ * takes its bytes as they come is not slow, even with a full buffer for a
+ * moment: only one that took nothing for a second starts a file (a 100 KB
+ * answer under load would otherwise cost a file each). */
 static bool may_hold(const struct stream *s)
 {
 	long long max = cfg_of(s)->response_spool, cap = (long long)cfg_of(s)->stream_buffer;
 
-	return max > 0 && s->held.len + cap <= max && spool_can_hold(cap) &&
-	       upstream_wanted(&s->up);
+	if (max <= 0 || s->held.len + cap > max || !spool_can_hold(cap) || !upstream_wanted(&s->up))
+		return false;
+	return s->held.fd >= 0 || loop_now() - s->send_wait >= HOLD_AFTER_MS;
 }
 
 /* Response bytes past the body buffer go to the file; -1: s was cut. */

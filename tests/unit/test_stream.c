@@ -336,8 +336,12 @@ int main(void)
 	say(s, "Content-Type: text/plain\r\n\r\n");
 	for (int i = 0; i < 4; i++) {
 		memset(chunk, 'a' + i, sizeof(chunk));
-		if (i == 1)
+		if (i == 1) {
 			up.wanted = true;
+			ok(s->up.ops->room(&s->up) == 0, "a request waits, but the client took "
+							 "bytes less than a second ago: no room");
+			s->send_wait = loop_now() - 1000; /* it took nothing since */
+		}
 		s->up.ops->on_stdout(&s->up, (const uint8_t *)chunk, sizeof(chunk));
 	}
 	ok(s->held.fd >= 0 && spool_left(&s->held) == 3 * 16384,
