@@ -144,16 +144,27 @@ static char *fs_path(const struct route_rule *r, const char *path, size_t to)
 	return p;
 }
 
-/* Fills m for rule i: script_name = path[0..split), the rest PATH_INFO. */
+/* Fills m for rule i: script_name = path[0..split), the rest PATH_INFO.
+ * The three strings share one block, m->path's (one malloc per request,
+ * not three). */
 static int take(struct route_match *m, int i, const char *path, size_t split, char *file)
 {
+	size_t len = strlen(path);
+	char *blk = malloc(2 * len + 3);
+
 	m->rule = i;
 	m->status = 0;
-	m->path = strdup(path);
-	m->script_name = strndup(path, split);
-	m->path_info = strdup(path + split);
 	m->file = file;
-	return m->path && m->script_name && m->path_info ? 0 : -1;
+	if (blk == NULL)
+		return -1;
+	memcpy(blk, path, len + 1);
+	m->path = blk;
+	m->script_name = blk + len + 1;
+	memcpy(m->script_name, path, split);
+	m->script_name[split] = '\0';
+	m->path_info = m->script_name + split + 1;
+	memcpy(m->path_info, path + split, len - split + 1);
+	return 0;
 }
 
 static int refuse(struct route_match *m, int status, const char *why, int rule)
@@ -395,9 +406,7 @@ fail:
 
 void route_match_free(struct route_match *m)
 {
-	free(m->path);
-	free(m->script_name);
-	free(m->path_info);
+	free(m->path); /* script_name and path_info live in its block */
 	free(m->file);
 	free(m->query);
 	free(m->location);

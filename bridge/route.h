@@ -38,8 +38,8 @@ struct route_match {
 	int status;        /* 0: serve through rule; else 301, 400, 404 (why says) */
 	const char *why;
 	char *path;        /* the path dispatched (after an index or a fallback) */
-	char *script_name;
-	char *path_info;   /* "" or starting with '/' */
+	char *script_name; /* in path's block */
+	char *path_info;   /* "" or starting with '/'; in path's block */
 	char *file;        /* root + the path under the prefix; NULL without root */
 	char *query;       /* raw, after '?', "" when none */
 	char *location;    /* with 301: the same path with '/' added (raw) */

@@ -230,7 +230,8 @@ static int build_params(struct stream *s, struct buf *params)
 {
 	const struct route_match *rt = &s->route;
 	const struct site_route *sr = s->sr;
-	struct hdr *hv = calloc(s->nhdr ? s->nhdr : 1, sizeof(*hv));
+	struct hdr stack[32]; /* a browser's request has 10 to 20 fields */
+	struct hdr *hv = s->nhdr <= 32 ? stack : calloc(s->nhdr, sizeof(*hv));
 	size_t nh = 0;
 	int rc = -1;
 
@@ -285,7 +286,8 @@ static int build_params(struct stream *s, struct buf *params)
 	}
 	rc = 0;
 fail:
-	free(hv);
+	if (hv != stack)
+		free(hv);
 	return rc;
 }
 

@@ -185,10 +185,16 @@ static void requeue(struct upstream *u)
 }
 
 /* True when the request can go out again on another connection: nothing
- * came back, and no body byte went out (the empty STDIN record aside). */
+ * came back, no body byte went out (the empty STDIN record aside), and it
+ * was sent fewer times than there are addresses (once for one): a retry
+ * can meet the same dying server again (a connection it accepted as it
+ * died, before it was marked down), as nginx's proxy_next_upstream tries
+ * each server once. */
 static bool replayable(const struct upstream *u)
 {
-	return !u->answered && !u->retried && !u->stdin_dropped && u->stdin_written == 0 &&
+	unsigned budget = u->pool->naddrs > 1 ? (unsigned)u->pool->naddrs : 1;
+
+	return !u->answered && u->tries < budget && !u->stdin_dropped && u->stdin_written == 0 &&
 	       (u->out_written == 0 || u->stdin_pending == 0);
 }
 
@@ -201,7 +207,7 @@ static bool retry(struct upstream *u)
 		return false;
 	char label[300];
 	snprintf(label, sizeof(label), "%s", pool_conn_label(u->pool, u->pc));
-	u->retried = true;
+	u->tries++;
 	release(u, false);
 	u->head_off = 0;
 	if (u->out_written > 0) {
@@ -608,7 +614,7 @@ static int up_connect(struct upstream *u)
 {
 	struct pool_conn *pc;
 	/* a retry takes a new connection: another parked one may be closed too */
-	int rc = pool_get(u->pool, &pc, u->retried);
+	int rc = pool_get(u->pool, &pc, u->tries > 0);
 
 	if (rc < 0) {
 		if (errno == EAGAIN)
@@ -683,7 +689,8 @@ int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, si
 	u->stdin_pending = 0;
 	u->stdin_written = 0;
 	u->stdin_closed = u->end_queued = u->stdin_dropped = false;
-	u->retried = u->answered = u->ended = false;
+	u->answered = u->ended = false;
+	u->tries = 0;
 	u->err.len = 0;
 	u->wait.ready = on_ready;
 	u->wait.expired = on_expired;

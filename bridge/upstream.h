@@ -67,7 +67,7 @@ struct upstream {
 	bool stdin_closed;        /* the owner gave the whole body */
 	bool end_queued;          /* the empty STDIN record is in out (or written) */
 	bool stdin_dropped;       /* the backend stopped reading its input */
-	bool retried;             /* a kept connection failed once already */
+	uint8_t tries;            /* connections that failed it before an answer */
 	bool answered;            /* a byte came back for this request */
 	bool ended;               /* its FCGI_END_REQUEST came */
 	bool flushing;
