@@ -786,8 +786,11 @@ static void unhold(struct stream *s)
 		return;
 	}
 	s->body.len += (size_t)r;
-	if (spool_left(&s->held) == 0)
+	if (spool_left(&s->held) == 0) {
 		spool_free(&s->held);
+		wake(s); /* the backend may be read again (stream_body_take
+			  * sees room only if none was there before) */
+	}
 }
 
 /* Response bytes from FCGI_STDOUT; returns -1 when s stopped reading. */

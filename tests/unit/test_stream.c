@@ -364,6 +364,26 @@ int main(void)
 	stream_on_close(s, 0);
 	stream_free_dead();
 
+	/* the file read out by a piece smaller than the buffer's room: the
+	 * backend is resumed then, not a second later by the sweep */
+	s = request("GET", "/app/held2", NULL, true);
+	say(s, "Content-Type: text/plain\r\n\r\n");
+	memset(chunk, 'x', sizeof(chunk));
+	s->up.ops->on_stdout(&s->up, (const uint8_t *)chunk, sizeof(chunk));
+	up.wanted = true;
+	s->send_wait = loop_now() - 1000;
+	s->up.ops->on_stdout(&s->up, (const uint8_t *)chunk, 100);
+	up.wanted = false;
+	drain(s, &eof);
+	stream_run_wakes();
+	int resumes = up.resumes;
+	drain(s, &eof);
+	stream_run_wakes();
+	ok(s->held.fd < 0 && up.resumes == resumes + 1,
+	   "the last 100 held bytes read back: the backend is resumed at once");
+	stream_on_close(s, 0);
+	stream_free_dead();
+
 	/* a malformed header block: 502 */
 	s = request("GET", "/app/bad", NULL, true);
 	say(s, "no colon here\r\n\r\n");
