@@ -29,6 +29,7 @@ static void idle_unlink(struct pool *p, struct pool_conn *pc);
 static void conn_close(struct pool *p, struct pool_conn *pc);
 static void drain_queue(struct pool *p);
 static void idle_drop(struct pool *p);
+static void park_tick(struct loop_timer *t);
 
 /* un = path; -1 with err when it does not fit. */
 static int sun_set(struct sockaddr_un *un, const char *path, char *err, size_t errlen)
@@ -1273,7 +1274,44 @@ static bool park(struct pool *p, struct pool_conn *pc)
 	pc->next = p->idle;
 	p->idle = pc;
 	p->nidle++;
+	pc->parked_at = loop_now();
+	if (pc->addr >= 0 && !told && !p->park_timer.armed)
+		loop_timer_set(&p->park_timer, 1000, park_tick);
 	return true;
+}
+
+#define PARK_IDLE_MS 2000
+
+/* A parked connection to a server that did not say how many it takes
+ * (libfcgi, php-fpm) holds one of its processes, which waits on it for
+ * the next request: taken from every other client of that server (another
+ * front end, or h2cgi's other workers). Reused within milliseconds under
+ * load, it is closed after PARK_IDLE_MS without one, so that h2cgi falling
+ * quiet gives the processes back (a libfcgi pool shared by several front
+ * ends stalled the others until then: make bench). */
+static void park_tick(struct loop_timer *t)
+{
+	struct pool *p = (struct pool *)((char *)t - offsetof(struct pool, park_timer));
+	uint64_t now = loop_now();
+	bool left = false;
+
+	for (struct pool_conn **q = &p->idle; *q;) {
+		struct pool_conn *pc = *q;
+		if (pc->addr < 0 || p->addrs[pc->addr].max_conns) {
+			q = &pc->next;
+			continue;
+		}
+		if (now - pc->parked_at < PARK_IDLE_MS) {
+			left = true;
+			q = &pc->next;
+			continue;
+		}
+		*q = pc->next;
+		p->nidle--;
+		conn_close(p, pc);
+	}
+	if (left)
+		loop_timer_set(&p->park_timer, 1000, park_tick);
 }
 
 void pool_put(struct pool *p, struct pool_conn *pc, bool keep)
@@ -1599,6 +1637,7 @@ void pool_stop(struct pool *p)
 	}
 	loop_timer_cancel(&p->timer);
 	loop_timer_cancel(&p->idle_timer);
+	loop_timer_cancel(&p->park_timer);
 	while (p->errpipes) { /* the processes are gone: their last words */
 		struct errpipe *e = p->errpipes;
 		errpipe_io(&e->io, EPOLLIN);

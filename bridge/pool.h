@@ -54,6 +54,7 @@ struct pool_conn {
 	bool fresh;                    /* new, counted in the pool's fresh */
 	bool peer_gone;                /* the backend closed its end */
 	bool held;                     /* not read: its owner has no room (upstream.c) */
+	uint64_t parked_at;            /* loop_now() when parked */
 	struct pool_conn *next;        /* the idle list, or the multiplexed one */
 };
 
@@ -163,6 +164,7 @@ struct pool {
 	unsigned restarts;
 	struct loop_timer timer;      /* retries the queue, respawns */
 	struct loop_timer idle_timer; /* --proc-idle: stops processes past MIN */
+	struct loop_timer park_timer; /* closes parked connections to untold servers */
 	bool closed;                  /* retired by a reload: no new connections */
 	bool draining;                /* drain_queue() runs: no re-entry */
 	bool drain_again;             /* a release came meanwhile */

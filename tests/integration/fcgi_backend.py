@@ -7,6 +7,8 @@ every request with "backend NAME" and appends what happened to LOG:
 usage: fcgi_backend.py ADDR NAME LOG MODE
   ADDR  unix:PATH or PORT (on 127.0.0.1)
   MODE  keep:  honours FCGI_KEEP_CONN
+        single: keep, one connection at a time, as one libfcgi process:
+               a kept connection holds it until closed
         close: closes every connection after its request, kept or not
         hang:  reads the request and never answers
         values: keep, and answers FCGI_GET_VALUES (MAX_CONNS 3, MAX_REQS 3,
@@ -270,11 +272,15 @@ class TCP(socketserver.ThreadingMixIn, socketserver.TCPServer):
     request_queue_size = 128
 
 
+class UnixSingle(socketserver.UnixStreamServer):
+    request_queue_size = 128
+
+
 if ADDR.startswith("unix:"):
     path = ADDR[5:]
     if os.path.exists(path):
         os.unlink(path)
-    srv = Unix(path, Handler)
+    srv = (UnixSingle if MODE == "single" else Unix)(path, Handler)
 else:
     srv = TCP(("127.0.0.1", int(ADDR)), Handler)
 with open(LOG + ".ready", "w") as f:

@@ -247,6 +247,25 @@ ok "$([ "$(count abort "$WORK/h.log")" -ge 1 ]; echo $?)" "client gone: the back
 stop_h2cgi
 stop_backends
 
+# a server of one process (libfcgi's kind) that h2cgi shares with another
+# front end: a connection parked on it holds that process, so it is closed
+# after 2 s without a request and the other front end is served (before:
+# not until this h2cgi stopped; make bench's peers timed out behind it)
+start_backend "unix:$WORK/single.sock" single single
+start_h2cgi --fastcgi "unix:$WORK/single.sock" --error-log "$WORK/a.log"
+A_PID=$PID
+out=$(h2load -n 200 -c 1 -m 1 "$URL/x" 2>&1 | summary)
+like "$out" "200 succeeded, 0 failed" "a one-process server: 200 requests one after another"
+line=$(status_line app)
+opened=$(echo "$line" | sed -n 's/.*connections opened \([0-9]*\),.*/\1/p')
+ok "$([ -n "$opened" ] && [ "$opened" -le 2 ]; echo $?)" "on a kept connection ($opened opened)"
+start_h2cgi --fastcgi "unix:$WORK/single.sock"
+is "$($CURL --max-time 8 "$URL/x")" "backend single" \
+    "another front end of that server is served once the first was quiet for 2 s"
+stop_h2cgi
+kill "$A_PID"; wait "$A_PID" 2>/dev/null
+stop_backends
+
 # a CGI script whose client reset the stream is killed
 mkdir -p "$WORK/cgi"
 cat > "$WORK/cgi/sleeper.cgi" <<EOF
