@@ -178,16 +178,23 @@ is "$(dead_pids)" "all dead" "its script ends"
 is "$($H1 "http://127.0.0.1:$PORT/cgi-bin/hello.cgi")" "Hello, world" "the 1-process pool serves the next client"
 stop_h2cgi
 
-rm -f "$TC/pids"
-start_h2cgi --cgi-dir "$TC" --procs 2 --script-timeout 2 --send-timeout 60
-$FRAMES "$PORT" noread 2 /cgi-bin/flood.cgi 15 > "$WORK/noread.out" &
-NR=$!
-sleep 4
-is "$(dead_pids)" "all dead" "--script-timeout holds while the runner waits on a client that does not read"
-is "$($CURL --max-time 10 "$URL/cgi-bin/hello.cgi")" "Hello, world" "and the pool serves the next client meanwhile"
-kill $NR 2>/dev/null
-wait $NR 2>/dev/null
-stop_h2cgi
+# silent PROCS N SCRIPT WAIT WHAT1 WHAT2: a client reading nothing of N
+# answers of SCRIPT, killed at --script-timeout 2; WAIT s later the scripts
+# are gone and the pool serves the next client
+silent() {
+    rm -f "$TC/pids"
+    start_h2cgi --cgi-dir "$TC" --procs "$1" --script-timeout 2 --send-timeout 60
+    $FRAMES "$PORT" noread "$2" "/cgi-bin/$3" 20 > "$WORK/noread.out" &
+    NR=$!
+    sleep "$4"
+    is "$(dead_pids)" "all dead" "$5"
+    is "$($CURL --max-time 10 "$URL/cgi-bin/hello.cgi")" "Hello, world" "$6"
+    kill $NR 2>/dev/null
+    wait $NR 2>/dev/null
+    stop_h2cgi
+}
+silent 2 2 flood.cgi 4 "--script-timeout holds while the runner waits on a client that does not read" \
+    "and the pool serves the next client meanwhile"
 
 # the same when the killed script's answer fits in the buffers on the way:
 # the runner is not stuck in a write at --script-timeout, it ends the
@@ -196,16 +203,8 @@ stop_h2cgi
 # --send-timeout; 1 run in 3 of the case above under ASan)
 printf '#!/bin/sh\necho $$ >> ./pids\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\nhead -c 100000 /dev/zero\nexec sleep 30\n' > "$TC/fill.cgi"
 chmod 755 "$TC/fill.cgi"
-rm -f "$TC/pids"
-start_h2cgi --cgi-dir "$TC" --procs 1 --script-timeout 2 --send-timeout 60
-$FRAMES "$PORT" noread 1 /cgi-bin/fill.cgi 20 > "$WORK/noread.out" &
-NR=$!
-sleep 3
-is "$(dead_pids)" "all dead" "a script whose 100 KB answer waits in the buffers is killed at --script-timeout"
-is "$($CURL --max-time 10 "$URL/cgi-bin/hello.cgi")" "Hello, world" "and its runner, the pool's only one, serves the next client"
-kill $NR 2>/dev/null
-wait $NR 2>/dev/null
-stop_h2cgi
+silent 1 1 fill.cgi 3 "a script whose 100 KB answer waits in the buffers is killed at --script-timeout" \
+    "and its runner, the pool's only one, serves the next client"
 
 rm -f "$TC/pids"
 start_h2cgi --cgi-dir "$TC" --procs 2
