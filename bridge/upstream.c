@@ -766,7 +766,7 @@ void upstream_sweep(struct upstream *u, uint64_t now)
 		connect_failed(u, ETIMEDOUT);
 		return;
 	}
-	if (u->state != UP_ACTIVE || u->backend_timeout == 0)
+	if (u->state != UP_ACTIVE)
 		return;
 	bool paused = conn_paused(u->pc);
 	if (paused || u->pc->held) {
@@ -778,7 +778,7 @@ void upstream_sweep(struct upstream *u, uint64_t now)
 			upstream_resume(u);
 		return;
 	}
-	if (now - u->since >= u->backend_timeout) {
+	if (u->backend_timeout && now - u->since >= u->backend_timeout) {
 		fail(u, 504, 0, "backend %s sent nothing for --backend-timeout (%u s)%s",
 		     pool_conn_label(u->pool, u->pc), u->backend_timeout / 1000,
 		     u->answered ? " in the middle of its answer" : "");

@@ -11,9 +11,13 @@ C=$WORK/cgi
 mkdir -p "$C"
 cp "$CGI/hello.cgi" "$C/"
 printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\nexec seq 1 300000\n' > "$C/seq.cgi"
-chmod 755 "$C/seq.cgi"
+printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\nexec seq 1 1200000\n' > "$C/bigseq.cgi"
+chmod 755 "$C/seq.cgi" "$C/bigseq.cgi"
 sum=$(seq 1 300000 | md5sum | cut -d' ' -f1)
 size=$(seq 1 300000 | wc -c)
+# over HTTP/1.1 the kernel's socket buffers take up to 4 MB first
+bigsum=$(seq 1 1200000 | md5sum | cut -d' ' -f1)
+bigsize=$(seq 1 1200000 | wc -c)
 held_files() { # h2cgi's descriptors of unlinked files (the spool's)
     for f in /proc/$PID/fd/*; do readlink "$f"; done | grep -c '(deleted)$'
 }
@@ -39,14 +43,16 @@ is "$(cat "$WORK/stall.out")" "$size bytes, ended, md5 $sum" "alone, the slow cl
 is "$(grep -c 'held on disk' "$ERRLOG")" "0" "and nothing was held on disk"
 stop_h2cgi
 
-# HTTP/1.1: a client that reads nothing for 8 s
-start_h2cgi --cleartext --cgi-dir "$C" --procs 1
+# HTTP/1.1: a client that reads nothing of an 8 MB answer for 8 s (and
+# --backend-timeout 0: the sweep that lets the backend go is not the
+# timeout's)
+start_h2cgi --cleartext --cgi-dir "$C" --procs 1 --backend-timeout 0
 "$PYTHON3" - "$PORT" > "$WORK/h1.out" <<'PY' &
 import hashlib, socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"GET /cgi-bin/seq.cgi HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+s.sendall(b"GET /cgi-bin/bigseq.cgi HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
 time.sleep(8)
 data = b""
 s.settimeout(10)
@@ -70,9 +76,10 @@ PY
 H1=$!
 sleep 1
 is "$(curl -s --http1.1 --max-time 6 "http://127.0.0.1:$PORT/cgi-bin/hello.cgi")" "Hello, world" \
-    "HTTP/1.1: a client reads nothing of a 2 MB answer: the next request is served"
+    "HTTP/1.1: a client reads nothing of an 8 MB answer: the next request is served"
+is "$(held_files)" "1" "the rest of that answer waits in a file"
 wait $H1
-is "$(cat "$WORK/h1.out")" "$size bytes, md5 $sum" "and the slow client then gets the whole answer"
+is "$(cat "$WORK/h1.out")" "$bigsize bytes, md5 $bigsum" "and the slow client then gets the whole answer"
 stop_h2cgi
 
 # --response-spool 0: the backend waits for the slow client, and so does
