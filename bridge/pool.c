@@ -1260,14 +1260,21 @@ bool pool_failed(struct pool *p, struct pool_conn *pc, int err)
  * server that said how many it takes (FCGI_MAX_CONNS). With --workers, a
  * worker cannot see the others' new connections: it parks a connection
  * to an external server only when the server said how many it takes. */
+/* True when pc goes to an external server that said how many connections
+ * it takes (FCGI_MAX_CONNS). */
+static bool told(const struct pool *p, const struct pool_conn *pc)
+{
+	return pc->addr >= 0 && p->addrs[pc->addr].max_conns;
+}
+
 static bool park(struct pool *p, struct pool_conn *pc)
 {
-	bool told = pc->addr >= 0 && p->addrs[pc->addr].max_conns;
+	bool said = told(p, pc);
 
 	if (p->idle_max <= 0 || p->nidle >= p->idle_max || p->closed ||
 	    (pc->gen != NULL && pc->gen != p->gen) ||
-	    (p->cap == 0 && !p->per_proc && p->fresh > 0 && !told) ||
-	    (p->sharers > 1 && pc->addr >= 0 && !told))
+	    (p->cap == 0 && !p->per_proc && p->fresh > 0 && !said) ||
+	    (p->sharers > 1 && pc->addr >= 0 && !said))
 		return false;
 	if (loop_add(&pc->io, pc->fd, EPOLLIN | EPOLLRDHUP, idle_io) < 0)
 		return false;
@@ -1275,7 +1282,7 @@ static bool park(struct pool *p, struct pool_conn *pc)
 	p->idle = pc;
 	p->nidle++;
 	pc->parked_at = loop_now();
-	if (pc->addr >= 0 && !told && !p->park_timer.armed)
+	if (pc->addr >= 0 && !said && !p->park_timer.armed)
 		loop_timer_set(&p->park_timer, 1000, park_tick);
 	return true;
 }
@@ -1297,7 +1304,7 @@ static void park_tick(struct loop_timer *t)
 
 	for (struct pool_conn **q = &p->idle; *q;) {
 		struct pool_conn *pc = *q;
-		if (pc->addr < 0 || p->addrs[pc->addr].max_conns) {
+		if (pc->addr < 0 || told(p, pc)) {
 			q = &pc->next;
 			continue;
 		}

@@ -53,7 +53,6 @@ struct pool_conn {
 	bool reused;                   /* it served a request before this one */
 	bool fresh;                    /* new, counted in the pool's fresh */
 	bool peer_gone;                /* the backend closed its end */
-	bool held;                     /* not read: its owner has no room (upstream.c) */
 	uint64_t parked_at;            /* loop_now() when parked */
 	struct pool_conn *next;        /* the idle list, or the multiplexed one */
 };

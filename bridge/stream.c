@@ -747,6 +747,13 @@ static bool may_hold(const struct stream *s)
 	return s->held.fd >= 0 || loop_now() - s->send_wait >= HOLD_AFTER_MS;
 }
 
+/* True when the backend's next bytes go past the body buffer: it is
+ * full, or bytes wait in the file already (they come first). */
+static bool past_buffer(const struct stream *s)
+{
+	return spool_left(&s->held) > 0 || buf_used(&s->body) >= cfg_of(s)->stream_buffer;
+}
+
 /* Response bytes past the body buffer go to the file; -1: s was cut. */
 static int hold(struct stream *s, const uint8_t *data, size_t len)
 {
@@ -806,7 +813,7 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 		s->resp_seen += (long long)len;
 		if (buf_used(&s->body) == 0)
 			s->send_wait = loop_now(); /* the client's turn to read */
-		if (spool_left(&s->held) > 0 || buf_used(&s->body) >= cfg_of(s)->stream_buffer) {
+		if (past_buffer(s)) {
 			if (hold(s, data, len) < 0)
 				return -1;
 		} else if (buf_append(&s->body, data, len) < 0) {
@@ -900,9 +907,9 @@ static size_t up_room(struct upstream *u)
 
 	if (s->state != ST_BODY || s->discard)
 		return SIZE_MAX;
-	size_t cap = cfg_of(s)->stream_buffer, used = buf_used(&s->body);
-	if (used < cap && spool_left(&s->held) == 0)
-		return cap - used;
+	size_t cap = cfg_of(s)->stream_buffer;
+	if (!past_buffer(s))
+		return cap - buf_used(&s->body);
 	return may_hold(s) ? cap : 0;
 }
 

@@ -295,6 +295,13 @@ static bool conn_paused(const struct pool_conn *pc)
 	return u != NULL && u->ops->room(u) == 0;
 }
 
+/* True when pc is not read: its last update found its owner without room
+ * (EPOLLIN off, or not watched at all once the backend closed its end). */
+static bool conn_unread(const struct pool_conn *pc)
+{
+	return pc->io.fd < 0 || !(pc->io.events & EPOLLIN);
+}
+
 /* A record names a request id not open on pc: the backend is confused. */
 static void wrong_id(struct pool_conn *pc, unsigned id)
 {
@@ -528,7 +535,6 @@ static void conn_update(struct pool_conn *pc)
 		write = u && has_output(u);
 	}
 	bool paused = conn_paused(pc);
-	pc->held = paused;
 	uint32_t ev = EPOLLRDHUP | (paused ? 0 : EPOLLIN) | (write ? EPOLLOUT : 0);
 	/* a backend that closed its end while the client does not read: epoll
 	 * would report the hang-up every loop turn (EPOLLHUP cannot be masked),
@@ -769,7 +775,7 @@ void upstream_sweep(struct upstream *u, uint64_t now)
 	if (u->state != UP_ACTIVE)
 		return;
 	bool paused = conn_paused(u->pc);
-	if (paused || u->pc->held) {
+	if (paused || conn_unread(u->pc)) {
 		u->since = now; /* a client is slow, not the backend */
 		/* room without a byte taken: requests now wait for this
 		 * backend, and the owner holds the rest of the answer on disk
