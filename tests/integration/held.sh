@@ -82,15 +82,31 @@ wait $H1
 is "$(cat "$WORK/h1.out")" "$bigsize bytes, md5 $bigsum" "and the slow client then gets the whole answer"
 stop_h2cgi
 
-# --response-spool 0: the backend waits for the slow client, and so does
-# the next request
-start_h2cgi --cgi-dir "$C" --procs 1 --response-spool 0
-$FRAMES "$PORT" stall /cgi-bin/seq.cgi 5 md5 > "$WORK/stall.out" &
-ST=$!
-sleep 1
-is "$($CURL --max-time 2 "$URL/cgi-bin/hello.cgi")" "" "--response-spool 0: the next request waits for the slow client"
-wait $ST
-is "$(cat "$WORK/stall.out")" "$size bytes, ended, md5 $sum" "which gets the whole answer"
-is "$($CURL --max-time 6 "$URL/cgi-bin/hello.cgi")" "Hello, world" "and then the process is free"
-stop_h2cgi
+# past the bounds the backend waits for the slow client again, and so does
+# the next request: --response-spool 0 (never a file), --response-spool
+# 256k (a file of at most 256 KiB), --spool-max 256k (all files together)
+held_bytes() { # the size of h2cgi's unlinked files, summed
+    n=0
+    for f in /proc/$PID/fd/*; do
+        case $(readlink "$f") in *"(deleted)") n=$((n + $(stat -L -c %s "$f"))) ;; esac
+    done
+    echo $n
+}
+for bound in "--response-spool 0" "--response-spool 256k" "--spool-max 256k"; do
+    start_h2cgi --cgi-dir "$C" --procs 1 $bound
+    $FRAMES "$PORT" stall /cgi-bin/seq.cgi 5 md5 > "$WORK/stall.out" &
+    ST=$!
+    sleep 1
+    is "$($CURL --max-time 2 "$URL/cgi-bin/hello.cgi")" "" "$bound: the next request waits for the slow client"
+    held=$(held_bytes)
+    if [ "$bound" = "--response-spool 0" ]; then
+        is "$held" "0" "$bound: nothing on disk"
+    else
+        ok "$([ "$held" -gt 0 ] && [ "$held" -le 262144 ]; echo $?)" "$bound: $held bytes on disk, no more than the bound"
+    fi
+    wait $ST
+    is "$(cat "$WORK/stall.out")" "$size bytes, ended, md5 $sum" "$bound: the slow client gets the whole answer"
+    is "$($CURL --max-time 6 "$URL/cgi-bin/hello.cgi")" "Hello, world" "$bound: and then the process is free"
+    stop_h2cgi
+done
 done_testing
