@@ -62,6 +62,7 @@ static int set_status_allow(struct config *c, const struct opt *o, const char *a
 static int set_log_timestamps(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_docroot(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_procs(struct config *c, const struct opt *o, const char *a, const char **why);
+static int set_max_conns(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_index(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_fallback(struct config *c, const struct opt *o, const char *a, const char **why);
 static int set_env(struct config *c, const struct opt *o, const char *a, const char **why);
@@ -85,6 +86,8 @@ static const struct opt opts[] = {
 	{"procs", 0, "N[:MAX]", PER_ROUTE, T_FN, 0, 1, 1024, set_procs, NULL,
 	 "backend processes, growing to MAX while requests wait (outside a route: the default, 4)",
 	 "1..1024"},
+	{"max-conns", 0, "N", PER_ROUTE, T_FN, 0, 1, 10000, set_max_conns, NULL,
+	 "connections to each --fastcgi server, kept open: its process count", "1..10000"},
 	{"index", 0, "NAME...", PER_ROUTE, T_FN, 0, 0, 0, set_index, NULL,
 	 "index files of directories (default index.html)", NULL},
 	{"fallback", 0, "URI", PER_ROUTE, T_FN, 0, 0, 0, set_fallback, NULL,
@@ -527,6 +530,20 @@ static int set_index(struct config *c, const struct opt *o, const char *a, const
 	return 0;
 }
 
+/* --max-conns N: what an external server that does not answer
+ * FCGI_MAX_CONNS (libfcgi, php-fpm) would say: its process count. */
+static int set_max_conns(struct config *c, const struct opt *o, const char *a, const char **why)
+{
+	long long v;
+
+	if (parse_size(a, o->min, o->max, &v) < 0) {
+		*why = "expected 1..10000";
+		return -1;
+	}
+	route_for(c, o->name)->max_conns = (int)v;
+	return 0;
+}
+
 static int set_fallback(struct config *c, const struct opt *o, const char *a, const char **why)
 {
 	if (a[0] != '/' || a[1] == '/') {
@@ -883,6 +900,9 @@ static void check_routes(struct config *c)
 			problem(c, &src, "route %s: '%s' would run every file under --docroot %s as a "
 					 "script (uploads, text files): give it an extension route such as "
 					 "--route '*.php'", r->pattern, r->backend, r->docroot);
+		if (r->max_conns && r->kind != BACKEND_FASTCGI && r->kind != BACKEND_NONE)
+			problem(c, &src, "route %s: --max-conns is for --fastcgi servers (--procs sizes "
+					 "a pool h2cgi starts)", r->pattern);
 		if (r->kind == BACKEND_STATIC && rule.ext)
 			problem(c, &src, "route %s: --static takes a prefix route", r->pattern);
 		if ((r->nindex || r->fallback) && r->kind != BACKEND_STATIC && r->kind != BACKEND_CGI &&
@@ -968,6 +988,9 @@ int config_parse(struct config *c, int argc, char **argv)
 		return -1;
 	}
 	/* go on after a problem: --check lists them all */
+	if (c->nroutes == 0 && c->legacy_app.max_conns && c->legacy_app.kind == BACKEND_NONE)
+		problem(c, NULL, "--max-conns is for --fastcgi servers (--procs sizes a pool h2cgi "
+				 "starts)");
 	if (c->nroutes == 0)
 		legacy_routes(c);
 	else if (c->legacy_cgi.kind || c->legacy_app.kind)
@@ -1046,6 +1069,8 @@ void config_print(const struct config *c, FILE *out)
 			else
 				fprintf(out, "    procs %d\n", lo);
 		}
+		if (r->max_conns)
+			fprintf(out, "    max-conns %d\n", r->max_conns);
 		if (r->docroot)
 			fprintf(out, "    docroot \"%s\"\n", r->docroot);
 		for (size_t j = 0; j < r->nindex; j++)

@@ -34,6 +34,7 @@ struct config_route {
 	const char *docroot;      /* --docroot, or NULL */
 	int procs;                /* 0: the global --procs */
 	int procs_max;            /* --procs MIN:MAX: MAX (== procs when fixed) */
+	int max_conns;            /* --max-conns: to each --fastcgi server (0: what it says) */
 	const char *index[CONFIG_MAX_INDEX];
 	size_t nindex;            /* 0: "index.html" for static routes */
 	const char *fallback;     /* --fallback URI, or NULL */

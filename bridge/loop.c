@@ -75,6 +75,14 @@ int loop_mod(struct loop_io *io, uint32_t events)
 	return epoll_ctl(epfd, EPOLL_CTL_MOD, io->fd, &ev);
 }
 
+int loop_watch(struct loop_io *io, int fd, uint32_t events, loop_io_fn cb)
+{
+	if (io->fd < 0)
+		return loop_add(io, fd, events, cb);
+	io->cb = cb;
+	return loop_mod(io, events);
+}
+
 void loop_del(struct loop_io *io)
 {
 	if (io->fd < 0)
@@ -119,6 +127,11 @@ void loop_timer_set(struct loop_timer *t, uint64_t ms, loop_timer_fn cb)
 	t->armed = true;
 	t->next = timers;
 	timers = t;
+}
+
+unsigned long loop_turn(void)
+{
+	return turn;
 }
 
 void loop_set_before_sleep(void (*fn)(void))

@@ -41,6 +41,11 @@ int loop_add(struct loop_io *io, int fd, uint32_t events, loop_io_fn cb);
 /* Changes the watched events (no-op when unchanged). */
 int loop_mod(struct loop_io *io, uint32_t events);
 
+/* Watches fd for events with cb: adds it when io is not watched, else
+ * hands it to cb and changes the events only when they differ (a kept
+ * connection passing between owners costs no system call). */
+int loop_watch(struct loop_io *io, int fd, uint32_t events, loop_io_fn cb);
+
 /* Stops watching io->fd (it does not close it) and sets io->fd to -1. */
 void loop_del(struct loop_io *io);
 
@@ -61,6 +66,9 @@ void loop_timer_cancel(struct loop_timer *t);
 /* Monotonic clock in milliseconds, read once per loop turn (the same
  * value all through one batch of events and timers). */
 uint64_t loop_now(void);
+
+/* The number of the current loop turn (one epoll_wait and its batch). */
+unsigned long loop_turn(void);
 
 /* Sets the function run after each batch of events, before sleeping. */
 void loop_set_before_sleep(void (*fn)(void));

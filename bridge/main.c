@@ -859,14 +859,19 @@ static void keep_settings(struct pool *p, const struct site_route *sr)
 		}
 		return;
 	}
-	if (cfg.keepalive == 0)
-		return;
 	if (sr->kind == BACKEND_FASTCGI) {
-		p->keep = true;
-		p->idle_max = cfg.keepalive;
+		/* bounds the servers give (or --max-conns) are shared out */
 		p->sharers = cfg.workers;
+		if (sr->conf->max_conns > 0)
+			pool_max_conns(p, (unsigned)sr->conf->max_conns);
+		if (cfg.keepalive > 0) {
+			p->keep = true;
+			p->idle_max = cfg.keepalive;
+		}
 		return;
 	}
+	if (cfg.keepalive == 0)
+		return;
 	int share = cfg.workers > 1 ? (sr->procs - 1) / cfg.workers : sr->procs;
 	if (share > cfg.keepalive)
 		share = cfg.keepalive;

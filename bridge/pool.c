@@ -839,6 +839,15 @@ static unsigned share_of(unsigned bound, int sharers)
 	return bound == 0 ? 0 : bound / n ? bound / n : 1;
 }
 
+void pool_max_conns(struct pool *p, unsigned n)
+{
+	for (int i = 0; i < p->naddrs; i++) {
+		p->addrs[i].max_conns = share_of(n, p->sharers);
+		p->addrs[i].probed = true; /* the user said it: no second opinion */
+		p->addrs[i].declared = true;
+	}
+}
+
 static void probe_io(struct loop_io *io, uint32_t events)
 {
 	struct pool_probe *pr = (struct pool_probe *)io;
@@ -1010,18 +1019,24 @@ int pool_get(struct pool *p, struct pool_conn **out, bool fresh)
 		return 0;
 	}
 	/* a parked connection first: a libfcgi or php-fpm process serves only
-	 * the connection it holds, so it waits for this one alone */
+	 * the connection it holds, so it waits for this one alone. It stays
+	 * watched (its new owner takes the same registration). One parked in
+	 * an earlier loop turn is asked whether the backend closed it since:
+	 * that event may wait unread in this turn's batch. One parked in this
+	 * turn has just ended a request (a close after that is met by the
+	 * retry of a request the backend closed on). */
 	while (p->idle && !fresh) {
 		struct pool_conn *pc = p->idle;
 		p->idle = pc->next;
 		p->nidle--;
-		char c;
-		ssize_t r = recv(pc->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-		if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-			conn_close(p, pc); /* closed by the backend meanwhile */
-			continue;
+		if (pc->parked_turn != loop_turn()) {
+			char c;
+			ssize_t r = recv(pc->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+			if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+				conn_close(p, pc); /* closed by the backend meanwhile */
+				continue;
+			}
 		}
-		loop_del(&pc->io);
 		pc->reused = true;
 		pc->next = NULL;
 		taken(p, pc);
@@ -1261,10 +1276,18 @@ bool pool_failed(struct pool *p, struct pool_conn *pc, int err)
  * worker cannot see the others' new connections: it parks a connection
  * to an external server only when the server said how many it takes. */
 /* True when pc goes to an external server that said how many connections
- * it takes (FCGI_MAX_CONNS). */
+ * it takes (FCGI_MAX_CONNS, or --max-conns for it). */
 static bool told(const struct pool *p, const struct pool_conn *pc)
 {
 	return pc->addr >= 0 && p->addrs[pc->addr].max_conns;
+}
+
+/* True when a connection parked on pc's server holds one of its processes
+ * from its other clients: a server that did not say FCGI_MAX_CONNS itself
+ * (--max-conns only tells h2cgi how many it may hold). */
+static bool holds_process(const struct pool *p, const struct pool_conn *pc)
+{
+	return pc->addr >= 0 && (!p->addrs[pc->addr].max_conns || p->addrs[pc->addr].declared);
 }
 
 static bool park(struct pool *p, struct pool_conn *pc)
@@ -1276,13 +1299,15 @@ static bool park(struct pool *p, struct pool_conn *pc)
 	    (p->cap == 0 && !p->per_proc && p->fresh > 0 && !said) ||
 	    (p->sharers > 1 && pc->addr >= 0 && !said))
 		return false;
-	if (loop_add(&pc->io, pc->fd, EPOLLIN | EPOLLRDHUP, idle_io) < 0)
+	/* still watched from its request: the same registration, no syscall */
+	if (loop_watch(&pc->io, pc->fd, EPOLLIN | EPOLLRDHUP, idle_io) < 0)
 		return false;
 	pc->next = p->idle;
 	p->idle = pc;
 	p->nidle++;
 	pc->parked_at = loop_now();
-	if (pc->addr >= 0 && !said && !p->park_timer.armed)
+	pc->parked_turn = loop_turn();
+	if (holds_process(p, pc) && !p->park_timer.armed)
 		loop_timer_set(&p->park_timer, 1000, park_tick);
 	return true;
 }
@@ -1290,7 +1315,7 @@ static bool park(struct pool *p, struct pool_conn *pc)
 #define PARK_IDLE_MS 2000
 
 /* A parked connection to a server that did not say how many it takes
- * (libfcgi, php-fpm) holds one of its processes, which waits on it for
+ * (libfcgi, php-fpm; --max-conns or not) holds one of its processes, which waits on it for
  * the next request: taken from every other client of that server (another
  * front end, or h2cgi's other workers). Reused within milliseconds under
  * load, it is closed after PARK_IDLE_MS without one, so that h2cgi falling
@@ -1304,7 +1329,7 @@ static void park_tick(struct loop_timer *t)
 
 	for (struct pool_conn **q = &p->idle; *q;) {
 		struct pool_conn *pc = *q;
-		if (pc->addr < 0 || told(p, pc)) {
+		if (!holds_process(p, pc)) {
 			q = &pc->next;
 			continue;
 		}
@@ -1332,7 +1357,6 @@ void pool_put(struct pool *p, struct pool_conn *pc, bool keep)
 		return;
 	}
 	shared_unlink(p, pc);
-	loop_del(&pc->io);
 	if (pr && pc->gen == p->gen && p->max_requests && pr->served >= p->max_requests &&
 	    pr->pid > 0 && !pr->retiring) {
 		/* its request is over and it holds no other: replaced, idle */

@@ -54,6 +54,7 @@ struct pool_conn {
 	bool fresh;                    /* new, counted in the pool's fresh */
 	bool peer_gone;                /* the backend closed its end */
 	uint64_t parked_at;            /* loop_now() when parked */
+	unsigned long parked_turn;     /* loop_turn() when parked */
 	struct pool_conn *next;        /* the idle list, or the multiplexed one */
 };
 
@@ -68,10 +69,11 @@ struct pool_addr {
 	unsigned failures;             /* refusals in a row (backoff) */
 	uint64_t down_until;           /* loop_now() ms; 0: up */
 	unsigned conns;                /* connections open to it (busy or parked) */
-	unsigned max_conns;            /* FCGI_MAX_CONNS it said (0: not said) */
+	unsigned max_conns;            /* FCGI_MAX_CONNS it said or --max-conns (0: neither) */
 	unsigned max_reqs;             /* FCGI_MAX_REQS it said (0: not said) */
 	int mpxs;                      /* FCGI_MPXS_CONNS it said (-1: not said) */
 	bool probed;                   /* FCGI_GET_VALUES asked, answered or not */
+	bool declared;                 /* max_conns is --max-conns's, not the server's */
 	struct pool_probe *probe;      /* that question, while it is out */
 };
 
@@ -168,6 +170,11 @@ struct pool {
 	bool draining;                /* drain_queue() runs: no re-entry */
 	bool drain_again;             /* a release came meanwhile */
 };
+
+/* --max-conns n: each external address takes n connections, as if it had
+ * said FCGI_MAX_CONNS n (shared out among p->sharers workers); it is not
+ * asked. Call after pool_external() and setting p->sharers. */
+void pool_max_conns(struct pool *p, unsigned n);
 
 /* Sets p up for external servers at each of addrs[0..n) ("unix:/path",
  * "host:port", "[v6]:port"); returns 0 or -1 with err filled. */

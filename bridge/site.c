@@ -129,7 +129,8 @@ fail:
 bool site_same_backend(const struct site_route *a, const struct site_route *b)
 {
 	if (a->kind != b->kind || a->procs != b->procs || a->procs_max != b->procs_max || !a->conf || !b->conf ||
-	    strcmp(a->conf->backend, b->conf->backend) != 0 || a->conf->naddrs != b->conf->naddrs)
+	    strcmp(a->conf->backend, b->conf->backend) != 0 || a->conf->naddrs != b->conf->naddrs ||
+	    a->conf->max_conns != b->conf->max_conns)
 		return false;
 	for (size_t i = 0; i < a->conf->naddrs; i++)
 		if (strcmp(a->conf->addrs[i], b->conf->addrs[i]) != 0)

@@ -636,8 +636,11 @@ static int up_connect(struct upstream *u)
 			     pool_conn_label(u->pool, NULL), strerror(errno));
 		return 0;
 	}
-	if (pc->nusers == 0) { /* new or parked: not watched yet */
-		if (loop_add(&pc->io, pc->fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP, up_io) < 0) {
+	if (pc->nusers == 0) { /* new, or parked (still watched): now ours */
+		/* EPOLLOUT only while connecting; conn_update asks for it when a
+		 * write is left over */
+		uint32_t ev = EPOLLIN | EPOLLRDHUP | (rc == 1 ? EPOLLOUT : 0);
+		if (loop_watch(&pc->io, pc->fd, ev, up_io) < 0) {
 			pool_put(u->pool, pc, false);
 			fail(u, 500, 0, "cannot watch the backend connection");
 			return 0;

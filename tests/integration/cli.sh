@@ -50,7 +50,7 @@ refused() { # OPTION VALUE: exit 64 and the option named (a bad value that
     printf '%s' "$rc:$(head -1 "$WORK/e")" | grep -q "^64:h2cgi: invalid --$1 '$2': "
 }
 num_opts=$("$BIN" --help | sed -n 's/^  \(-.,\)\{0,1\}--\([a-z-]*\) \(N\|SEC\|BYTES\|N\[:MAX\]\) .*/\2/p')
-is "$(echo $num_opts | wc -w)" "26" "--help lists 26 numeric options"
+is "$(echo $num_opts | wc -w)" "27" "--help lists 27 numeric options"
 for o in $num_opts; do
     bad=
     for v in abc -1 99999999999999999999 1x 5q; do
@@ -61,7 +61,9 @@ for o in $num_opts; do
         set -- $range
         lo=$(num "$1") hi=$(num "$2")
         for v in "$lo" "$hi"; do
-            "$BIN" --cgi-dir "$CGI" "--$o" "$v" --check >/dev/null 2>&1 || bad="$bad $v(refused)"
+            # --max-conns bounds connections to a --fastcgi server
+            if [ "$o" = max-conns ]; then set -- --fastcgi 127.0.0.1:9; else set -- --cgi-dir "$CGI"; fi
+            "$BIN" "$@" "--$o" "$v" --check >/dev/null 2>&1 || bad="$bad $v(refused)"
         done
         for v in $((lo - 1)) $((hi + 1)); do
             [ "$v" -lt 0 ] || refused "$o" "$v" || bad="$bad $v($rc)"

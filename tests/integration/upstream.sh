@@ -266,6 +266,50 @@ stop_h2cgi
 kill "$A_PID"; wait "$A_PID" 2>/dev/null
 stop_backends
 
+# --max-conns: a libfcgi pool of 2 processes on one socket, as spawn-fcgi
+# -F 2 starts it, says nothing of how many connections it takes; told,
+# h2cgi keeps that many connections open and queues the rest (without it,
+# a connection per request under load: a parked one could hold a process
+# that a request waiting in the accept queue needs)
+"$PYTHON3" - "$WORK/lib.sock" 2 "$COUNTER" > "$WORK/lib.pids" <<'PY'
+import os, socket, sys
+path, n, prog = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_UNIX)
+s.bind(path)
+s.listen(128)
+for _ in range(n):
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(s.fileno(), 0)  # libfcgi accepts on fd 0
+        os.execv(prog, [prog])
+    print(pid)
+PY
+BACKENDS="$BACKENDS $(cat "$WORK/lib.pids" | tr '\n' ' ')"
+start_h2cgi --fastcgi "unix:$WORK/lib.sock" --max-conns 2
+out=$(timeout 60 h2load -n 2000 -c 10 -m 10 "$URL/x" 2>&1 | summary)
+like "$out" "2000 succeeded, 0 failed" "--max-conns 2 to a 2-process libfcgi pool: h2load -c10 -m10"
+line=$(status_line app)
+opened=$(echo "$line" | sed -n 's/.*connections opened \([0-9]*\),.*/\1/p')
+is "$opened" "2" "its 2 connections carried all 2000 requests"
+like "$($CURL "$URL/x")" "request [0-9][0-9][0-9]" "a process served hundreds on its kept connection"
+out=$(timeout 60 h2load -n 200 -c 10 -m 10 "$URL/x?5" 2>&1 | summary)
+like "$out" "200 succeeded, 0 failed" "and 5 ms requests, 100 at once, wait in the queue"
+stop_h2cgi
+start_h2cgi --fastcgi "unix:$WORK/lib.sock"
+out=$(timeout 60 h2load -n 2000 -c 10 -m 10 "$URL/x" 2>&1 | summary)
+like "$out" "2000 succeeded, 0 failed" "without --max-conns: every request answered too"
+stop_h2cgi
+if [ "$(nproc)" -ge 2 ]; then
+    start_h2cgi --fastcgi "unix:$WORK/lib.sock" --max-conns 2 --workers 2
+    out=$(timeout 60 h2load -n 2000 -c 10 -m 10 "$URL/x" 2>&1 | summary)
+    like "$out" "2000 succeeded, 0 failed" "--max-conns 2 with --workers 2 (one connection each): no stall"
+    stop_h2cgi
+fi
+stop_backends
+code=$(timeout 5 "$BIN" --listen 127.0.0.1:0 --spawn "$COUNTER" --max-conns 2 2>"$WORK/mc.err"; echo $?)
+is "$code" "64" "--max-conns with --spawn: refused"
+like "$(cat "$WORK/mc.err")" "--max-conns is for --fastcgi servers" "and said why"
+
 # a CGI script whose client reset the stream is killed
 mkdir -p "$WORK/cgi"
 cat > "$WORK/cgi/sleeper.cgi" <<EOF
