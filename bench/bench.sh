@@ -124,7 +124,9 @@ start_backends() {
 
 start_server() { # $1: server; its PID lands in PID[$1]
 	local s=$1 i h2cgi_args
-	h2cgi_args="--cert $RUN/cert.pem --key $RUN/key.pem --fastcgi unix:$RUN/app.sock
+	# --max-conns 2: the program's 2 processes (spawn-fcgi -F 2), which
+	# libfcgi does not say; h2cgi keeps that many connections to it
+	h2cgi_args="--cert $RUN/cert.pem --key $RUN/key.pem --fastcgi unix:$RUN/app.sock --max-conns 2
 		--cgi-dir $RUN/www/cgi-bin --procs 2 --cgi-runner $BUILD/backends/h2cgi-cgi
 		--allow-root-backends --idle-timeout 600 --error-log $RUN/var/$s-error.log"
 	case $s in
