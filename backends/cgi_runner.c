@@ -307,11 +307,24 @@ static int pump(struct run *r, pid_t pid, int in, int out, int err, bool *timed_
 	while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (feeding) {
-		/* wakes the feeder if it still waits for body bytes (the
-		 * connection then closes: see main) */
-		if (!atomic_load(&f.eof))
-			shutdown(r->req->ipcFd, SHUT_RD);
-		pthread_join(feeder, NULL);
+		/* a quick script can end before the feeder even ran, its body's
+		 * end (a GET's empty STDIN record, which comes with the request)
+		 * already read: it gets a moment to take it, or the connection
+		 * could not carry the next request. One still waiting after that
+		 * waits for body bytes: woken by a shutdown (the connection then
+		 * closes: see main). */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (atomic_load(&f.eof) || pthread_timedjoin_np(feeder, NULL, &until) != 0) {
+			if (!atomic_load(&f.eof))
+				shutdown(r->req->ipcFd, SHUT_RD);
+			pthread_join(feeder, NULL);
+		}
 	}
 	return status;
 }

@@ -337,12 +337,16 @@ static ssize_t xsend(struct conn *c)
 			return n;
 		return errno == EAGAIN || errno == EINTR ? -2 : -1;
 	}
-	if (c->send_pending) {
-		n = gnutls_record_send(c->tls, NULL, 0);
-	} else {
+	bool retry = c->send_pending > 0;
+
+	if (!retry)
 		c->send_pending = len;
-		n = gnutls_record_send(c->tls, c->out.data + c->out.off, len);
-	}
+	/* the record after this one is already waiting: TCP may hold this one
+	 * back for it (MSG_MORE); the burst's last goes out at once */
+	tls_more_follows(buf_used(&c->out) > c->send_pending);
+	n = retry ? gnutls_record_send(c->tls, NULL, 0)
+		  : gnutls_record_send(c->tls, c->out.data + c->out.off, len);
+	tls_more_follows(false);
 	if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
 		return -2;
 	if (n < 0)

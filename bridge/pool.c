@@ -1003,6 +1003,24 @@ static struct pool_conn *shared_pick(struct pool *p)
 	return best;
 }
 
+/* Every backend is busy (pool_get's EAGAIN). A request that must have a
+ * new connection (sent again after one was closed under it) and finds the
+ * bound taken by parked connections, which it does not take, would wait
+ * at the head of the queue for ever, and every request behind it: a
+ * parked one is closed to make room instead. */
+static int busy(struct pool *p, struct pool_conn **out, bool fresh)
+{
+	if (fresh && p->idle) {
+		struct pool_conn *pc = p->idle;
+		p->idle = pc->next;
+		p->nidle--;
+		conn_close(p, pc);
+		return pool_get(p, out, fresh);
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
 int pool_get(struct pool *p, struct pool_conn **out, bool fresh)
 {
 	*out = NULL;
@@ -1048,24 +1066,22 @@ int pool_get(struct pool *p, struct pool_conn **out, bool fresh)
 		errno = EHOSTDOWN;
 		return -1;
 	}
-	if (p->cap > 0 && p->held >= (unsigned)p->cap) {
-		errno = EAGAIN; /* each process holds one of ours: wait for one */
-		return -1;
-	}
+	if (p->cap > 0 && p->held >= (unsigned)p->cap)
+		return busy(p, out, fresh); /* each process holds one of ours */
 	int ai = -1, slot = -1;
 	const struct sockaddr *sa = (const struct sockaddr *)&p->addr;
 	socklen_t salen = p->addrlen;
 	if (p->per_proc && p->gen) {
-		if ((slot = pick_slot(p)) < 0) {
-			errno = EAGAIN; /* each process has a request: wait for one */
-			return -1;
-		}
+		if ((slot = pick_slot(p)) < 0)
+			return busy(p, out, fresh); /* each process has a request */
 		sa = (const struct sockaddr *)&p->gen->procs[slot].sa;
 		salen = sizeof(p->gen->procs[slot].sa);
 	}
 	if (p->naddrs > 0) {
-		if ((ai = pick_addr(p)) < 0) {
-			errno = ai == -2 ? EAGAIN : EHOSTDOWN;
+		if ((ai = pick_addr(p)) == -2)
+			return busy(p, out, fresh); /* at their FCGI_MAX_CONNS */
+		if (ai < 0) {
+			errno = EHOSTDOWN;
 			return -1;
 		}
 		sa = (const struct sockaddr *)&p->addrs[ai].sa;

@@ -3,6 +3,7 @@
 #ifndef H2CGI_TLS_H
 #define H2CGI_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <gnutls/gnutls.h>
 
@@ -33,6 +34,10 @@ int tls_reload_mem(const char *cert, const char *key, const void *cert_pem, size
 
 /* True when the handshake selected ALPN "h2". */
 int tls_is_h2(gnutls_session_t s);
+
+/* Says whether more records follow the ones the next gnutls_record_send()
+ * of a socket connection writes (MSG_MORE), until called again. */
+void tls_more_follows(bool more);
 
 /* Frees the credentials (at exit). */
 void tls_deinit(void);

@@ -10,6 +10,8 @@ usage: fcgi_backend.py ADDR NAME LOG MODE
         single: keep, one connection at a time, as one libfcgi process:
                a kept connection holds it until closed
         close: closes every connection after its request, kept or not
+        (keep, single, close: ?sleepN answers after N ms; the first ?drop
+        closes its connection 200 ms later without answering)
         hang:  reads the request and never answers
         values: keep, and answers FCGI_GET_VALUES (MAX_CONNS 3, MAX_REQS 3,
                 MPXS 0); the other modes ignore it, as libfcgi does
@@ -36,6 +38,17 @@ import time
 
 ADDR, NAME, LOG, MODE = sys.argv[1:5]
 lock = threading.Lock()
+
+
+dropped = False
+
+
+def drop_once():
+    """True the first time only: ?drop closes one request's connection."""
+    global dropped
+    with lock:
+        first, dropped = not dropped, True
+    return first
 
 
 def log(word):
@@ -104,6 +117,7 @@ class Handler(socketserver.StreamRequestHandler):
         while True:
             keep = False
             rid = None
+            params = b""
             while True:  # one request: BEGIN, PARAMS..., STDIN... up to the empty one
                 r = read_record(f)
                 if r is None:
@@ -125,8 +139,17 @@ class Handler(socketserver.StreamRequestHandler):
                 elif rtype == 2:
                     log("abort")
                     return
+                elif rtype == 4:
+                    params += body
                 elif rtype == 5 and not body:
                     break
+            query = nv_pairs(params).get(b"QUERY_STRING", b"")
+            if query == b"drop" and drop_once():
+                time.sleep(0.2)  # then closes without answering, once
+                log("drop")
+                return
+            if query.startswith(b"sleep"):
+                time.sleep(int(query[5:]) / 1000)
             if MODE == "hang":
                 while True:
                     r = read_record(f)

@@ -81,6 +81,28 @@ line=$(status_line app)
 like "$line" "served 300," "all 300 served"
 stop_h2cgi
 stop_backends
+# a request sent again after its kept connection was closed under it takes
+# a new connection; when parked ones fill the bound (--max-conns 2) one of
+# them is closed for it (it waited at the head of the queue for ever, and
+# every request behind it, until --queue-timeout; here 1 s, under the 2 s
+# after which quiet parked connections are closed anyway)
+start_backend "unix:$WORK/d.sock" d keep
+start_h2cgi --fastcgi "unix:$WORK/d.sock" --max-conns 2 --queue-timeout 1
+out=$(h2load -n 2 -c 2 -m 1 "$URL/x" 2>&1 | summary)
+like "$out" "2 succeeded, 0 failed" "two connections parked"
+cpids=
+for q in sleep400 drop x; do
+    $CURL -o /dev/null -w "%{http_code}" "$URL/x?$q" > "$WORK/d.$q" &
+    cpids="$cpids $!"
+    sleep 0.05
+done
+for c in $cpids; do wait "$c"; done
+is "$(cat "$WORK/d.sleep400") $(cat "$WORK/d.drop") $(cat "$WORK/d.x")" "200 200 200" \
+    "the slow one, the one closed under and sent again, the one queued: all 200"
+is "$(count drop "$WORK/d.log")" "1" "the backend closed one kept connection under its request"
+ok "$(grep -c "queue-timeout" "$ERRLOG")" "none waited for --queue-timeout"
+stop_h2cgi
+stop_backends
 
 # FCGI_GET_VALUES: a server that says it takes 3 connections gets no more
 start_backend "unix:$WORK/v.sock" v values
