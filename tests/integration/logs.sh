@@ -86,4 +86,19 @@ is "$rc" "0" "SIGTERM to the process group: h2cgi exits 0"
 is "$(grep -c "restarting" "$WORK/group.log")" "0" "no backend 'restarting' while h2cgi stops"
 like "$(cat "$WORK/group.log")" "stopped" "and it says it stopped"
 
+# a script the kernel cannot start (its "#!" names no interpreter): 500,
+# and the runner's reason in the error log, with the script's path (the
+# runner starts scripts with vfork: the message is written without stdio)
+mkdir -p "$WORK/badcgi"
+printf '#!/nonexistent/interpreter\necho hi\n' > "$WORK/badcgi/bad.cgi"
+chmod +x "$WORK/badcgi/bad.cgi"
+start_h2cgi --cgi-dir "$WORK/badcgi" --error-log "$WORK/bad.log"
+is "$($CURL -o /dev/null -w '%{http_code}' "$URL/cgi-bin/bad.cgi")" "500" "a script with no interpreter: 500"
+i=0
+while ! grep -q "cannot execute" "$WORK/bad.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+like "$(cat "$WORK/bad.log")" "cannot execute $WORK/badcgi/bad\.cgi: No such file or directory" \
+    "the reason logged with its path"
+is "$($CURL "$URL/cgi-bin/bad.cgi" -o /dev/null -w '%{http_code}')" "500" "and again: the runner still serves"
+stop_h2cgi
+
 done_testing
