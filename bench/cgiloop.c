@@ -18,14 +18,16 @@ static char *script_env[] = {
 	"SCRIPT_NAME=/cgi-bin/hello.cgi", "QUERY_STRING=", "PATH=/usr/bin:/bin", NULL
 };
 
-/* Starts the script with its stdout on a pipe; returns the read end. */
+/* Starts the script with its stdout on a pipe; returns the read end.
+ * vfork, as h2cgi-cgi does: fork's page-table copy is no part of the
+ * ceiling. */
 static int start(const char *script, pid_t *pid)
 {
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return -1;
-	*pid = fork();
+	*pid = vfork();
 	if (*pid == 0) {
 		dup2(p[1], 1);
 		execle(script, script, (char *)NULL, script_env);

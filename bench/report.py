@@ -24,7 +24,7 @@ TITLES = {
     'hello_m10': '13 B from FastCGI, h2load -c10 -m10 (req/s)',
     'hello_m1': '13 B from FastCGI, h2load -c10 -m1 (req/s)',
     '100k_m10': '100 KB from FastCGI, h2load -c10 -m10 (req/s)',
-    'cgi_m10': 'CGI hello.cgi, h2load -c10 -m10 (req/s; direct: fork+exec loop, 2 at once)',
+    'cgi_m10': 'CGI hello.cgi, h2load -c10 -m10 (req/s; direct: vfork+exec loop, 2 at once)',
     'idle': 'memory per idle HTTP/2 TLS connection (KiB; lower is better)',
     'hs_full': 'full TLS 1.3 handshakes, one client (hs/s)',
     'hs_resumed': 'resumed TLS 1.3 handshakes (tickets), one client (hs/s)',
