@@ -10,7 +10,8 @@
 #   --quick      small sizes (1,000 idle connections, 100 MB transfers)
 # Environment: BUILD (the build tree with bridge/h2cgi), RUN (scratch
 # directory, /tmp/h2cgi-bench), BENCH_PORT (first of 7 ports, 18440),
-# CHART (the PNG, bench/results.png), PYTHON3.
+# CHART (the PNG: bench/results.png, RUN/results.png for a partial run),
+# PYTHON3.
 #
 # Only the processes started here are stopped, by PID. Every load is
 # bounded in count and time. Measure speed here, never in tests: the
@@ -38,7 +39,12 @@ BUILD=${BUILD:-$top}
 [ -x "$BUILD/bridge/h2cgi" ] || { echo "bench.sh: build h2cgi first (./configure && make), or set BUILD=" >&2; exit 1; }
 RUN=${RUN:-/tmp/h2cgi-bench}
 PORT0=${BENCH_PORT:-18440}
-CHART=${CHART:-$bench/results.png}
+# a partial run (--only, --scenarios, --quick) keeps its chart in RUN: it
+# must not replace the full run's bench/results.png
+if [ -z "${CHART:-}" ]; then
+	CHART=$bench/results.png
+	[ -n "$ONLY$SCENARIOS$QUICK" ] && CHART=$RUN/results.png
+fi
 PY=${PYTHON3:-/usr/bin/python3}
 IDLE_N=10000 BIG=1073741824
 [ -n "$QUICK" ] && IDLE_N=1000 BIG=104857600
