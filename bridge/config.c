@@ -868,6 +868,10 @@ static bool interpreter(const char *cmd)
 	return false;
 }
 
+/* --max-conns given where no --fastcgi server takes it: a route's or,
+ * without --route, the command line's */
+#define MAX_CONNS_FASTCGI_ONLY "--max-conns is for --fastcgi servers (--procs sizes a pool h2cgi starts)"
+
 static void check_routes(struct config *c)
 {
 	for (size_t i = 0; i < c->nroutes; i++) {
@@ -901,8 +905,7 @@ static void check_routes(struct config *c)
 					 "script (uploads, text files): give it an extension route such as "
 					 "--route '*.php'", r->pattern, r->backend, r->docroot);
 		if (r->max_conns && r->kind != BACKEND_FASTCGI && r->kind != BACKEND_NONE)
-			problem(c, &src, "route %s: --max-conns is for --fastcgi servers (--procs sizes "
-					 "a pool h2cgi starts)", r->pattern);
+			problem(c, &src, "route %s: %s", r->pattern, MAX_CONNS_FASTCGI_ONLY);
 		if (r->kind == BACKEND_STATIC && rule.ext)
 			problem(c, &src, "route %s: --static takes a prefix route", r->pattern);
 		if ((r->nindex || r->fallback) && r->kind != BACKEND_STATIC && r->kind != BACKEND_CGI &&
@@ -989,8 +992,7 @@ int config_parse(struct config *c, int argc, char **argv)
 	}
 	/* go on after a problem: --check lists them all */
 	if (c->nroutes == 0 && c->legacy_app.max_conns && c->legacy_app.kind == BACKEND_NONE)
-		problem(c, NULL, "--max-conns is for --fastcgi servers (--procs sizes a pool h2cgi "
-				 "starts)");
+		problem(c, NULL, "%s", MAX_CONNS_FASTCGI_ONLY);
 	if (c->nroutes == 0)
 		legacy_routes(c);
 	else if (c->legacy_cgi.kind || c->legacy_app.kind)

@@ -1282,15 +1282,6 @@ bool pool_failed(struct pool *p, struct pool_conn *pc, int err)
 	return false;
 }
 
-/* Parks pc for the next request, unless that could make a request starve:
- * a new connection still waiting for its first byte may sit in the
- * backend's accept queue, behind a process that would wait on this
- * parked connection instead of accepting it (the stall nginx shows with
- * keepalive in front of a small libfcgi pool). A pool with a cap never has
- * more connections than processes, so it has no such wait, nor has a
- * server that said how many it takes (FCGI_MAX_CONNS). With --workers, a
- * worker cannot see the others' new connections: it parks a connection
- * to an external server only when the server said how many it takes. */
 /* True when pc goes to an external server that said how many connections
  * it takes (FCGI_MAX_CONNS, or --max-conns for it). */
 static bool told(const struct pool *p, const struct pool_conn *pc)
@@ -1306,6 +1297,15 @@ static bool holds_process(const struct pool *p, const struct pool_conn *pc)
 	return pc->addr >= 0 && (!p->addrs[pc->addr].max_conns || p->addrs[pc->addr].declared);
 }
 
+/* Parks pc for the next request, unless that could make a request starve:
+ * a new connection still waiting for its first byte may sit in the
+ * backend's accept queue, behind a process that would wait on this
+ * parked connection instead of accepting it (the stall nginx shows with
+ * keepalive in front of a small libfcgi pool). A pool with a cap never has
+ * more connections than processes, so it has no such wait, nor has a
+ * server that said how many it takes (FCGI_MAX_CONNS, or --max-conns).
+ * With --workers, a worker cannot see the others' new connections: it
+ * parks a connection to an external server only when that was said. */
 static bool park(struct pool *p, struct pool_conn *pc)
 {
 	bool said = told(p, pc);
