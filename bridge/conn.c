@@ -26,6 +26,7 @@
 
 static struct conn *dirty_list, *dead_list, *all_conns;
 static unsigned closed_since_trim; /* connections closed since the last malloc_trim */
+static uint64_t last_trim;          /* loop_now() of the last malloc_trim */
 static unsigned long nconns;
 static unsigned long long next_id;
 
@@ -501,6 +502,16 @@ static bool before_proto(const struct conn *c)
 	return c->proxy_wait || c->handshaking || c->ops == NULL;
 }
 
+/* Hands the free blocks kept for reuse and the heap's free pages back to
+ * the kernel. */
+static void give_back_heap(uint64_t now)
+{
+	spare_drop_all();
+	malloc_trim(0);
+	closed_since_trim = 0;
+	last_trim = now;
+}
+
 void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_timeout)
 {
 	uint64_t now = loop_now(), hto = header_timeout * 1000ULL;
@@ -567,14 +578,10 @@ void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_ti
 		}
 	}
 	/* freed buffers and closed connections' sessions sit between live
-	 * ones: hand their pages back (once a second at most; a server left
-	 * with no client comes back to its size before them) */
+	 * ones: hand their pages back (once a second at most) */
 	if (given_back >= 256 * 1024 || closed_since_trim >= 16 ||
-	    (closed_since_trim && all_conns == NULL)) {
-		spare_drop_all();
-		malloc_trim(0);
-		closed_since_trim = 0;
-	}
+	    (closed_since_trim && all_conns == NULL))
+		give_back_heap(now);
 }
 
 void conn_shutdown_all(void)
@@ -618,4 +625,10 @@ void conn_before_sleep(void)
 		}
 	} while (stream_have_wakes() || dirty_list || dead_list);
 	stream_free_dead();
+	/* the last client gone: the server comes back to its size before the
+	 * load now, not on the next sweep (the heap keeps up to
+	 * M_TRIM_THRESHOLD while it works); once a second at most, so clients
+	 * that come and go one at a time do not pay for it each time */
+	if (closed_since_trim && all_conns == NULL && loop_now() - last_trim >= 1000)
+		give_back_heap(loop_now());
 }
