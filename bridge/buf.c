@@ -41,6 +41,16 @@ int buf_reserve(struct buf *b, size_t n)
 	return 0;
 }
 
+int buf_reserve_whole(struct buf *b, size_t n, size_t whole)
+{
+	if (b->cap - b->len >= n)
+		return 0;
+	if (b->cap == 0 && n <= BUF_FIRST)
+		return buf_reserve(b, n); /* a small answer keeps a small block */
+	size_t used = buf_used(b);
+	return buf_reserve(b, used + n < whole ? whole - used : n);
+}
+
 int buf_append(struct buf *b, const void *p, size_t n)
 {
 	if (n == 0)

@@ -21,6 +21,11 @@ static inline size_t buf_used(const struct buf *b)
 /* Makes room for n more bytes (compacting, then growing); returns 0 or -1. */
 int buf_reserve(struct buf *b, size_t n);
 
+/* Makes room for n more bytes like buf_reserve(), but a buffer past its
+ * first small block grows to hold whole bytes at once: one realloc for a
+ * large answer instead of one per doubling. Returns 0 or -1. */
+int buf_reserve_whole(struct buf *b, size_t n, size_t whole);
+
 /* Appends n bytes; returns 0 or -1 when memory ran out. */
 int buf_append(struct buf *b, const void *p, size_t n);
 

@@ -816,7 +816,8 @@ static int on_stdout(struct stream *s, const uint8_t *data, size_t len)
 		if (past_buffer(s)) {
 			if (hold(s, data, len) < 0)
 				return -1;
-		} else if (buf_append(&s->body, data, len) < 0) {
+		} else if (buf_reserve_whole(&s->body, len, cfg_of(s)->stream_buffer) < 0 ||
+			   buf_append(&s->body, data, len) < 0) {
 			stream_fail(s, 500, "out of memory");
 			return -1;
 		}
