@@ -52,13 +52,22 @@ static void addr_str(const struct sockaddr_storage *ss, char *out, size_t len, u
 	}
 }
 
-/* The peer and local addresses: from the socket, or from the ucspi-tcp
- * environment when the connection comes through pipes. */
-static void addresses(struct conn *c, int fd)
+/* The peer and local addresses: from the listener (o), from the socket,
+ * or from the ucspi-tcp environment when the connection comes through
+ * pipes. */
+static void addresses(struct conn *c, int fd, const struct conn_origin *o)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 
+	if (o != NULL) {
+		addr_str(o->peer, c->peer_addr, sizeof(c->peer_addr), &c->peer_port);
+		if (o->local != NULL)
+			addr_str(o->local, c->local_addr, sizeof(c->local_addr), &c->local_port);
+		else if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+			addr_str(&ss, c->local_addr, sizeof(c->local_addr), &c->local_port);
+		return;
+	}
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
 		addr_str(&ss, c->peer_addr, sizeof(c->peer_addr), &c->peer_port);
 		sl = sizeof(ss);
@@ -76,7 +85,7 @@ static void addresses(struct conn *c, int fd)
 
 static void conn_wio(struct loop_io *io, uint32_t events);
 
-int conn_accept2(int rfd, int wfd, const struct config *cfg)
+static int take(int rfd, int wfd, const struct conn_origin *o, const struct config *cfg)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	int one = 1;
@@ -94,8 +103,9 @@ int conn_accept2(int rfd, int wfd, const struct config *cfg)
 	c->proxy_wait = cfg->proxy_protocol && rfd == wfd;
 	c->wfd = wfd;
 	c->io.fd = c->wio.fd = -1; /* nothing watched yet: the failure path may loop_del() */
-	addresses(c, rfd);
-	setsockopt(rfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	addresses(c, rfd, o);
+	if (o == NULL || !o->nodelay)
+		setsockopt(rfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((!c->cleartext && tls_session_new(&c->tls, rfd, wfd, &c->creds) < 0) ||
 	    loop_add(&c->io, rfd, EPOLLIN, conn_io) < 0 ||
 	    (wfd != rfd && loop_add(&c->wio, wfd, 0, conn_wio) < 0)) {
@@ -117,12 +127,20 @@ int conn_accept2(int rfd, int wfd, const struct config *cfg)
 		all_conns->prev = c;
 	all_conns = c;
 	nconns++;
+	/* the client's first bytes (its ClientHello) are most often here with
+	 * the connection: read them now, not after another epoll_wait */
+	conn_io(&c->io, EPOLLIN);
 	return 0;
 }
 
-int conn_accept(int fd, const struct config *cfg)
+int conn_accept(int fd, const struct conn_origin *o, const struct config *cfg)
 {
-	return conn_accept2(fd, fd, cfg);
+	return take(fd, fd, o, cfg);
+}
+
+int conn_accept2(int rfd, int wfd, const struct config *cfg)
+{
+	return take(rfd, wfd, NULL, cfg);
 }
 
 /* Asks the loop to tell us when we may write (or only read). */

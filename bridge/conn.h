@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <gnutls/gnutls.h>
 
 #include "buf.h"
@@ -58,9 +59,16 @@ struct conn {
 	unsigned long long id;
 };
 
+/* What a listener knows of a socket it accepted. */
+struct conn_origin {
+	const struct sockaddr_storage *peer;  /* from accept4 */
+	const struct sockaddr_storage *local; /* NULL: asked with getsockname */
+	bool nodelay;                         /* TCP_NODELAY came from the listener */
+};
+
 /* Takes over an accepted socket: starts the TLS handshake. Returns 0 or -1
  * (the fd is closed either way on failure). */
-int conn_accept(int fd, const struct config *cfg);
+int conn_accept(int fd, const struct conn_origin *o, const struct config *cfg);
 
 /* Takes over a connection read from rfd and written to wfd (--inetd: the
  * same socket, or two pipes whose peer is named by TCPREMOTEIP/TCPREMOTEPORT

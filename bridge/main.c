@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -43,6 +45,9 @@ struct listener {
 	int owner;               /* --workers: the worker it belongs to, -1 shared */
 	const char *spec;
 	struct loop_timer pause; /* out of file descriptors: accept again later */
+	struct sockaddr_storage local; /* the bound address, when it is one address */
+	bool have_local;
+	bool nodelay;            /* TCP_NODELAY set: accepted sockets inherit it */
 };
 
 static struct config cfg;
@@ -84,9 +89,12 @@ static void on_accept(struct loop_io *io, uint32_t events)
 
 	/* with --workers, one connection per wake-up spreads them out */
 	for (int i = 0; i < (cfg.workers > 1 ? 1 : 64); i++) {
-		int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage peer;
+		socklen_t pl = sizeof(peer);
+		int fd = accept4(io->fd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			conn_accept(fd, &cfg);
+			struct conn_origin o = {&peer, l->have_local ? &l->local : NULL, l->nodelay};
+			conn_accept(fd, &o, &cfg);
 			continue;
 		}
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -502,17 +510,36 @@ static void before_sleep(void)
 		loop_stop();
 }
 
+/* True for 0.0.0.0 and ::, whose connections each have their own local
+ * address. */
+static bool is_wildcard(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+	return true; /* not TCP: ask each socket */
+}
+
 static void add_listener(int fd, const char *spec, int owner)
 {
 	if (nlisteners == MAX_LISTENERS)
 		fatal(1, "too many listening sockets (at most %d)", MAX_LISTENERS);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	listeners[nlisteners].spec = spec;
-	listeners[nlisteners].fd = fd;
-	listeners[nlisteners].owner = owner;
-	listeners[nlisteners].io.fd = -1;
-	nlisteners++;
+	struct listener *l = &listeners[nlisteners++];
+	l->spec = spec;
+	l->fd = fd;
+	l->owner = owner;
+	l->io.fd = -1;
+	/* Linux gives an accepted TCP socket the listener's TCP_NODELAY, and
+	 * a listener bound to one address names the local end of all its
+	 * connections: two system calls fewer per connection */
+	int one = 1;
+	socklen_t sl = sizeof(l->local);
+	l->nodelay = setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0;
+	l->have_local = getsockname(fd, (struct sockaddr *)&l->local, &sl) == 0 &&
+			!is_wildcard(&l->local);
 }
 
 static bool is_listening_socket(int fd)

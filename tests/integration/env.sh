@@ -25,6 +25,7 @@ is "$(var QUERY_STRING)" "q=1&r=%2F" "QUERY_STRING raw"
 is "$(var SCRIPT_FILENAME)" "$(cd "$CGI" && pwd -P)/env.cgi" "SCRIPT_FILENAME absolute"
 is "$(var DOCUMENT_ROOT)" "$WWW" "DOCUMENT_ROOT"
 is "$(var REMOTE_ADDR)" "127.0.0.1" "REMOTE_ADDR"
+is "$(var SERVER_ADDR)" "127.0.0.1" "SERVER_ADDR: the address the listener is bound to"
 like "$(var REMOTE_PORT)" "^[0-9]+$" "REMOTE_PORT"
 is "$(var CONTENT_TYPE)" "text/x-test" "CONTENT_TYPE"
 is "$(var CONTENT_LENGTH)" "3" "CONTENT_LENGTH"
@@ -49,6 +50,20 @@ if "$PYTHON3" -c 'import h2' 2>/dev/null; then
     like "$out" 'HTTP_COOKIE=a=1; b=2' "split cookie fields joined with '; '"
     like "$out" 'HTTP_X_DUP=1, 2' "repeated fields joined with ', '"
     T=$((T + 1)); if printf '%s' "$out" | grep -q 'HTTP_X_UNDER'; then echo "not ok $T - header with '_' dropped"; FAILS=$((FAILS+1)); else echo "ok $T - header with '_' dropped"; fi
+fi
+stop_h2cgi
+
+# a listener on every address: each connection's own local end (asked of
+# its socket; a listener bound to one address names it for all of them)
+start_h2cgi --cgi-dir "$CGI" --procs 1 --listen ':0'
+PW=$(sed -n 's/.*listening on \(\[::\]\|0\.0\.0\.0\):\([0-9]*\).*/\2/p' "$ERRLOG" | tail -1)
+env=$($CURL "https://127.0.0.1:$PW/cgi-bin/env.cgi")
+is "$(var SERVER_ADDR) $(var SERVER_PORT) $(var REMOTE_ADDR)" "127.0.0.1 $PW 127.0.0.1" \
+    "--listen :0 reached on 127.0.0.1: SERVER_ADDR, SERVER_PORT, REMOTE_ADDR"
+if [ -f /proc/net/if_inet6 ] && grep -q '\[::\]' "$ERRLOG"; then
+    env=$($CURL -g "https://[::1]:$PW/cgi-bin/env.cgi")
+    is "$(var SERVER_ADDR) $(var SERVER_PORT) $(var REMOTE_ADDR)" "::1 $PW ::1" \
+        "--listen :0 reached on [::1]: SERVER_ADDR, SERVER_PORT, REMOTE_ADDR"
 fi
 stop_h2cgi
 
