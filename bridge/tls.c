@@ -183,7 +183,9 @@ static ssize_t pipe_push(gnutls_transport_ptr_t p, const void *buf, size_t len)
 	return write(f->w, buf, len);
 }
 
-static int pipe_errno(gnutls_transport_ptr_t p)
+/* Our push and pull functions leave the reason in errno, whether they
+ * wrote a socket or a pipe. */
+static int io_errno(gnutls_transport_ptr_t p)
 {
 	return errno;
 }
@@ -226,7 +228,7 @@ int tls_session_new(gnutls_session_t *s, int rfd, int wfd, struct tls_creds **he
 	if (rfd == wfd) {
 		gnutls_transport_set_int(*s, rfd);
 		gnutls_transport_set_vec_push_function(*s, sock_push);
-		gnutls_transport_set_errno_function(*s, pipe_errno);
+		gnutls_transport_set_errno_function(*s, io_errno);
 	} else {
 		static struct pipe_fds fds; /* --inetd: one connection per process */
 		fds.r = rfd;
@@ -234,7 +236,7 @@ int tls_session_new(gnutls_session_t *s, int rfd, int wfd, struct tls_creds **he
 		gnutls_transport_set_ptr(*s, &fds);
 		gnutls_transport_set_pull_function(*s, pipe_pull);
 		gnutls_transport_set_push_function(*s, pipe_push);
-		gnutls_transport_set_errno_function(*s, pipe_errno);
+		gnutls_transport_set_errno_function(*s, io_errno);
 	}
 	gnutls_handshake_set_timeout(*s, 0);
 	current->refs++;
