@@ -31,6 +31,7 @@ static unsigned long nconns;
 static unsigned long long next_id;
 
 static void conn_io(struct loop_io *io, uint32_t events);
+static void read_later(struct conn *c);
 static int deliver(struct conn *c, const uint8_t *data, size_t n);
 
 static void addr_str(const struct sockaddr_storage *ss, char *out, size_t len, unsigned *port)
@@ -106,7 +107,7 @@ static int take(int rfd, int wfd, const struct conn_origin *o, const struct conf
 	addresses(c, rfd, o);
 	if (o == NULL || !o->nodelay)
 		setsockopt(rfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if ((!c->cleartext && tls_session_new(&c->tls, rfd, wfd, &c->creds) < 0) ||
+	if ((!c->cleartext && tls_session_new(&c->tls, rfd, wfd, &c->rx, &c->creds) < 0) ||
 	    loop_add(&c->io, rfd, EPOLLIN, conn_io) < 0 ||
 	    (wfd != rfd && loop_add(&c->wio, wfd, 0, conn_wio) < 0)) {
 		log_err("cannot set up a connection from %s", c->peer_addr);
@@ -147,6 +148,10 @@ int conn_accept2(int rfd, int wfd, const struct config *cfg)
 static void want_write(struct conn *c, bool w)
 {
 	uint32_t in = c->read_paused ? 0 : EPOLLIN;
+
+	/* reading resumed with bytes read ahead: epoll will not say so */
+	if (in && tls_rx_pending(&c->rx))
+		read_later(c);
 
 	if (c->wfd != c->io.fd) {
 		loop_mod(&c->wio, w ? EPOLLOUT : 0);
@@ -444,12 +449,22 @@ static int read_proxy(struct conn *c)
 	return 1;
 }
 
+static void conn_events(struct conn *c, uint32_t events);
+
 static void conn_io(struct loop_io *io, uint32_t events)
 {
 	struct conn *c = (struct conn *)io;
 
 	if (c->dead)
 		return;
+	if (events & EPOLLIN)
+		c->rx.dry = false; /* the socket has bytes again (tls.c's rx_pull) */
+	conn_events(c, events);
+	tls_rx_idle(&c->rx);
+}
+
+static void conn_events(struct conn *c, uint32_t events)
+{
 	if (c->proxy_wait) {
 		int rc = read_proxy(c);
 		if (rc != 1) {
@@ -495,6 +510,7 @@ static void conn_free(struct conn *c)
 		gnutls_deinit(c->tls);
 		tls_release(c->creds);
 	}
+	buf_free(&c->rx.buf);
 	buf_free(&c->in);
 	if (c->wfd != fd) { /* inetd pipes: nothing to linger on */
 		close(fd);

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "loop.h"
+#include "tls.h"
 
 #define CONN_OUT_HIGH 65536 /* stop producing output above this */
 
@@ -31,6 +32,7 @@ struct conn {
 	int wfd;                      /* == io.fd for a socket */
 	gnutls_session_t tls;
 	struct tls_creds *creds;      /* held while the session lives */
+	struct tls_rx rx;             /* the socket's read-ahead under GnuTLS */
 	struct h2 *h2;                /* HTTP/2 state (h2.c) */
 	const struct config *cfg;
 	bool handshaking, dead, dirty;

@@ -190,6 +190,42 @@ static int io_errno(gnutls_transport_ptr_t p)
 	return errno;
 }
 
+#define TLS_RX 16384
+
+/* GnuTLS's pull through rx: the socket is read once for what it holds (up
+ * to TLS_RX), and not again after a short read until epoll says there is
+ * more (conn_io clears dry). */
+static ssize_t rx_pull(gnutls_transport_ptr_t p, void *data, size_t len)
+{
+	struct tls_rx *rx = p;
+
+	if (buf_used(&rx->buf) == 0) {
+		if (rx->dry) {
+			errno = EAGAIN;
+			return -1;
+		}
+		if (buf_reserve(&rx->buf, TLS_RX) < 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		ssize_t n = recv(rx->fd, rx->buf.data + rx->buf.len, TLS_RX, 0);
+		if (n <= 0)
+			return n;
+		rx->buf.len += (size_t)n;
+		rx->dry = (size_t)n < TLS_RX;
+	}
+	size_t n = buf_used(&rx->buf) < len ? buf_used(&rx->buf) : len;
+	memcpy(data, rx->buf.data + rx->buf.off, n);
+	buf_consume(&rx->buf, n);
+	return (ssize_t)n;
+}
+
+void tls_rx_idle(struct tls_rx *rx)
+{
+	if (rx->buf.cap > 0 && buf_used(&rx->buf) == 0)
+		buf_free(&rx->buf);
+}
+
 static bool more_follows; /* tls_more_follows() */
 
 void tls_more_follows(bool more)
@@ -205,10 +241,11 @@ static ssize_t sock_push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovc
 {
 	struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
 
-	return sendmsg((int)(intptr_t)p, &m, MSG_NOSIGNAL | (more_follows ? MSG_MORE : 0));
+	return sendmsg(((struct tls_rx *)p)->fd, &m, MSG_NOSIGNAL | (more_follows ? MSG_MORE : 0));
 }
 
-int tls_session_new(gnutls_session_t *s, int rfd, int wfd, struct tls_creds **held)
+int tls_session_new(gnutls_session_t *s, int rfd, int wfd, struct tls_rx *rx,
+		    struct tls_creds **held)
 {
 	/* the client's choice wins (no GNUTLS_ALPN_SERVER_PRECEDENCE); a client
 	 * without ALPN gets HTTP/1.1 */
@@ -226,7 +263,9 @@ int tls_session_new(gnutls_session_t *s, int rfd, int wfd, struct tls_creds **he
 		return -1;
 	}
 	if (rfd == wfd) {
-		gnutls_transport_set_int(*s, rfd);
+		rx->fd = rfd;
+		gnutls_transport_set_ptr(*s, rx);
+		gnutls_transport_set_pull_function(*s, rx_pull);
 		gnutls_transport_set_vec_push_function(*s, sock_push);
 		gnutls_transport_set_errno_function(*s, io_errno);
 	} else {

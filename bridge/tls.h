@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <gnutls/gnutls.h>
 
+#include "buf.h"
+
 /* Loads cert/key PEM files, or with cert == NULL makes an ephemeral
  * self-signed certificate in memory. Returns 0, or -1 with err filled. */
 int tls_init(const char *cert, const char *key, const char *priority, char *err, size_t errlen);
@@ -15,10 +17,29 @@ int tls_init(const char *cert, const char *key, const char *priority, char *err,
  * live on while a session holds them. */
 struct tls_creds;
 
+/* Read-ahead for a socket session. GnuTLS pulls a record's 5-byte header,
+ * then its body, each with a recv(2) of its own, and one more recv to
+ * learn the socket is empty; one read of up to 16 KiB serves them all. */
+struct tls_rx {
+	int fd;
+	bool dry;       /* the last read was short: empty until epoll says more */
+	struct buf buf; /* read and not yet pulled */
+};
+
 /* Creates a non-blocking server session reading rfd and writing wfd (the
- * same socket, or two pipes) offering ALPN h2, holding the current
- * credentials in *held; returns 0 or -1. */
-int tls_session_new(gnutls_session_t *s, int rfd, int wfd, struct tls_creds **held);
+ * same socket, read ahead through rx, or two pipes) offering ALPN h2,
+ * holding the current credentials in *held; returns 0 or -1. */
+int tls_session_new(gnutls_session_t *s, int rfd, int wfd, struct tls_rx *rx,
+		    struct tls_creds **held);
+
+/* True while bytes wait in rx: epoll does not see them. */
+static inline bool tls_rx_pending(const struct tls_rx *rx)
+{
+	return buf_used(&rx->buf) > 0;
+}
+
+/* Frees rx's buffer once every byte in it was pulled. */
+void tls_rx_idle(struct tls_rx *rx);
 
 /* Drops a session's hold on its credentials (after gnutls_deinit). */
 void tls_release(struct tls_creds *c);
