@@ -460,7 +460,6 @@ static void conn_io(struct loop_io *io, uint32_t events)
 	if (events & EPOLLIN)
 		c->rx.dry = false; /* the socket has bytes again (tls.c's rx_pull) */
 	conn_events(c, events);
-	tls_rx_idle(&c->rx);
 }
 
 static void conn_events(struct conn *c, uint32_t events)
@@ -587,8 +586,9 @@ void conn_sweep(unsigned header_timeout, unsigned idle_timeout, unsigned send_ti
 		if (!why && c->streams == NULL && buf_used(&c->out) == 0 && !c->send_pending &&
 		    now - c->last_write >= IDLE_GIVE_BACK_MS &&
 		    now - (c->last_frame ? c->last_frame : c->accepted) >= IDLE_GIVE_BACK_MS) {
-			given_back += c->out.cap;
+			given_back += c->out.cap + c->rx.buf.cap;
 			buf_free(&c->out);
+			tls_rx_idle(&c->rx);
 			if (c->ops && c->ops->idle)
 				c->ops->idle(c);
 		}

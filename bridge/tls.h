@@ -38,7 +38,8 @@ static inline bool tls_rx_pending(const struct tls_rx *rx)
 	return buf_used(&rx->buf) > 0;
 }
 
-/* Frees rx's buffer once every byte in it was pulled. */
+/* Frees rx's buffer when every byte in it was pulled (an idle
+ * connection's: conn_sweep). */
 void tls_rx_idle(struct tls_rx *rx);
 
 /* Drops a session's hold on its credentials (after gnutls_deinit). */
