@@ -457,8 +457,10 @@ static void conn_io(struct loop_io *io, uint32_t events)
 
 	if (c->dead)
 		return;
-	if (events & EPOLLIN)
-		c->rx.dry = false; /* the socket has bytes again (tls.c's rx_pull) */
+	/* the socket has bytes again, or an end or an error for recv to say
+	 * (tls.c's rx_pull reads nothing while dry) */
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->rx.dry = false;
 	conn_events(c, events);
 }
 
