@@ -88,7 +88,9 @@ stop_backends
 # after which quiet parked connections are closed anyway)
 start_backend "unix:$WORK/d.sock" d keep
 start_h2cgi --fastcgi "unix:$WORK/d.sock" --max-conns 2 --queue-timeout 1
-out=$(h2load -n 2 -c 2 -m 1 "$URL/x" 2>&1 | summary)
+# two requests of 100 ms at once: two connections (one after the other
+# they shared one, and ?drop then met a new connection, not retried: 502)
+out=$(h2load -n 2 -c 2 -m 1 "$URL/x?sleep100" 2>&1 | summary)
 like "$out" "2 succeeded, 0 failed" "two connections parked"
 cpids=
 for q in sleep400 drop x; do
