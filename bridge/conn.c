@@ -58,22 +58,18 @@ static void addr_str(const struct sockaddr_storage *ss, char *out, size_t len, u
  * pipes. */
 static void addresses(struct conn *c, int fd, const struct conn_origin *o)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
+	struct sockaddr_storage peer, local;
+	socklen_t pl = sizeof(peer), ll = sizeof(local);
+	const struct sockaddr_storage *p = o ? o->peer : NULL, *l = o ? o->local : NULL;
 
-	if (o != NULL) {
-		addr_str(o->peer, c->peer_addr, sizeof(c->peer_addr), &c->peer_port);
-		if (o->local != NULL)
-			addr_str(o->local, c->local_addr, sizeof(c->local_addr), &c->local_port);
-		else if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-			addr_str(&ss, c->local_addr, sizeof(c->local_addr), &c->local_port);
-		return;
-	}
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
-		addr_str(&ss, c->peer_addr, sizeof(c->peer_addr), &c->peer_port);
-		sl = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-			addr_str(&ss, c->local_addr, sizeof(c->local_addr), &c->local_port);
+	if (p == NULL && getpeername(fd, (struct sockaddr *)&peer, &pl) == 0)
+		p = &peer;
+	if (p != NULL) {
+		addr_str(p, c->peer_addr, sizeof(c->peer_addr), &c->peer_port);
+		if (l == NULL && getsockname(fd, (struct sockaddr *)&local, &ll) == 0)
+			l = &local;
+		if (l != NULL)
+			addr_str(l, c->local_addr, sizeof(c->local_addr), &c->local_port);
 		return;
 	}
 	const char *ip = getenv("TCPREMOTEIP"), *port = getenv("TCPREMOTEPORT");
@@ -449,8 +445,6 @@ static int read_proxy(struct conn *c)
 	return 1;
 }
 
-static void conn_events(struct conn *c, uint32_t events);
-
 static void conn_io(struct loop_io *io, uint32_t events)
 {
 	struct conn *c = (struct conn *)io;
@@ -461,11 +455,6 @@ static void conn_io(struct loop_io *io, uint32_t events)
 	 * (tls.c's rx_pull reads nothing while dry) */
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->rx.dry = false;
-	conn_events(c, events);
-}
-
-static void conn_events(struct conn *c, uint32_t events)
-{
 	if (c->proxy_wait) {
 		int rc = read_proxy(c);
 		if (rc != 1) {
