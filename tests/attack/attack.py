@@ -540,13 +540,23 @@ def case_pipeline(port, n=1000):
     return "%d answered 200 of %d" % (data.count(b"HTTP/1.1 200 "), n)
 
 
-def trickle(socks, first, rest, every, limit, framed=False):
-    """Sends first on each socket, then rest one byte per socket every
-    `every` seconds, until the server closes it or answers (or limit s).
-    Returns [(seconds until closed or answered, the answer's first line)];
-    framed (HTTP/2): what the server sends is read past, only its close
-    counts."""
+def born(sock):
+    """(sock, now): a connection and when it was made. The server's timers
+    start at its accept, so each connection's seconds count from there, not
+    from when the last of a hundred was set up (under load that took
+    seconds, and the first ones seemed closed early)."""
+    return sock, time.monotonic()
+
+
+def trickle(made, first, rest, every, limit, framed=False):
+    """Sends first on each socket of made [(sock, born)], then rest one
+    byte per socket every `every` seconds, until the server closes it or
+    answers (or limit s). Returns [(seconds from the socket's birth until
+    closed or answered, the answer's first line)]; framed (HTTP/2): what
+    the server sends is read past, only its close counts."""
     t0 = time.monotonic()
+    socks = [s for s, _ in made]
+    birth = dict(made)
     state = {}
     for s in socks:
         s.setblocking(False)
@@ -563,12 +573,12 @@ def trickle(socks, first, rest, every, limit, framed=False):
                 data = s.recv(4096)
                 line = data.split(b"\r\n", 1)[0].decode(errors="replace")
                 if not framed or not data:
-                    state[s] = (time.monotonic() - t0, "closed" if framed else line or "closed")
+                    state[s] = (time.monotonic() - birth[s], "closed" if framed else line or "closed")
                 continue
             except (ssl.SSLWantReadError, BlockingIOError):
                 pass
             except OSError:
-                state[s] = (time.monotonic() - t0, "closed")
+                state[s] = (time.monotonic() - birth[s], "closed")
                 continue
             if pos < len(rest):
                 try:
@@ -576,7 +586,7 @@ def trickle(socks, first, rest, every, limit, framed=False):
                 except (ssl.SSLWantWriteError, BlockingIOError):
                     pass
                 except OSError:
-                    state[s] = (time.monotonic() - t0, "closed")
+                    state[s] = (time.monotonic() - birth[s], "closed")
         pos += 1
         time.sleep(every)
     for s in socks:
@@ -596,31 +606,28 @@ def trickle_answer(results):
 
 def case_slowloris_head(port, n=100):
     """n HTTP/1.1 connections, each sending its head a byte per 0.5 s."""
-    socks = [h1_connect(port) for _ in range(n)]
-    return trickle_answer(trickle(socks, b"GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: x\r\n",
+    made = [born(h1_connect(port)) for _ in range(n)]
+    return trickle_answer(trickle(made, b"GET /cgi-bin/hello.cgi HTTP/1.1\r\nHost: x\r\n",
                                   b"X-Slow: " + b"a" * 200, 0.5, 30))
 
 
 def case_slowloris_body(port, n=20):
     """n HTTP/1.1 POSTs of 100 KB whose bodies come a byte a second."""
-    socks = [h1_connect(port) for _ in range(n)]
+    made = [born(h1_connect(port)) for _ in range(n)]
     return trickle_answer(trickle(
-        socks, b"POST /cgi-bin/echo.cgi HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n",
+        made, b"POST /cgi-bin/echo.cgi HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n",
         b"a" * 100, 1.0, 40))
 
 
 def case_slowloris_h2(port, n=100):
     """n HTTP/2 connections sending the preface and a HEADERS frame a byte
     per 0.5 s (after the TLS handshake, so only the frame is slow)."""
-    socks = []
-    for _ in range(n):
-        tls, conn = h2frames.connect(port)
-        socks.append(tls)
+    made = [born(h2frames.connect(port)[0]) for _ in range(n)]
     hdr = HeadersFrame(1)
     hdr.data = b"\x82\x87\x84"  # :method GET, :scheme https, :path / (static table)
     hdr.flags.add("END_STREAM")
     hdr.flags.add("END_HEADERS")
-    return trickle_answer(trickle(socks, b"", hdr.serialize(), 0.5, 30, framed=True))
+    return trickle_answer(trickle(made, b"", hdr.serialize(), 0.5, 30, framed=True))
 
 
 def refused_then(port, every, chunk, limit):
