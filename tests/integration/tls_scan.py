@@ -6,7 +6,11 @@ are left out. Prints one line per problem, nothing when there is none:
   - SSLv2, SSLv3, TLS 1.0 or 1.1 offered (RFC 9113 9.2 wants 1.2 at least)
   - a NULL, anonymous, export, low, 3DES/IDEA or "average" cipher offered
   - any other finding of severity LOW or worse (a known vulnerability)
-  - session resumption by ticket not supported"""
+Its session-ticket finding is not judged: testssl.sh asks with one
+`openssl s_client -sess_out </dev/null`, which quits at its input's end
+and races the TLS 1.3 NewSessionTicket, sent only after the server has
+the client's Finished (RFC 8446 4.6.1): on a loaded machine it missed 2
+tickets in 100 and reported "not supported". resume.py judges tickets."""
 import json
 import sys
 
@@ -27,10 +31,8 @@ for x in findings:
         print("%s: %s" % (fid, what))
     elif fid.startswith("cipherlist_") and fid != "cipherlist_STRONG" and "not offered" not in what:
         print("%s: %s" % (fid, what))
-    elif fid == "sessionresumption_ticket" and "supported" not in what.replace("not supported", ""):
-        print("%s: %s" % (fid, what))
     elif sev in ("LOW", "MEDIUM", "HIGH", "CRITICAL"):
         print("%s (%s): %s" % (fid, sev, what))
-for need in ("SSLv3", "TLS1_1", "heartbleed", "ROBOT", "sessionresumption_ticket"):
+for need in ("SSLv3", "TLS1_1", "heartbleed", "ROBOT"):
     if need not in seen:
         print("%s: not checked" % need)
