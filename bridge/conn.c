@@ -636,6 +636,7 @@ void conn_before_sleep(void)
 	 * another connection takes, which dirties that one: go round until calm. */
 	do {
 		stream_run_wakes();
+		upstream_flush_later(); /* before the WINDOW_UPDATEs it frees go out */
 		while (dirty_list) {
 			struct conn *c = dirty_list;
 			dirty_list = c->next_dirty;
@@ -648,7 +649,7 @@ void conn_before_sleep(void)
 			dead_list = c->next_dead;
 			conn_free(c);
 		}
-	} while (stream_have_wakes() || dirty_list || dead_list);
+	} while (stream_have_wakes() || upstream_have_later() || dirty_list || dead_list);
 	stream_free_dead();
 	/* the last client gone: the server comes back to its size before the
 	 * load now, not on the next sweep (the heap keeps up to

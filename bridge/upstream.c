@@ -732,6 +732,12 @@ int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, si
 	return 0;
 }
 
+/* Requests given body bytes this turn. They are written once at its end,
+ * not per DATA frame: a TLS record often ends inside a frame, so a 256 MiB
+ * upload made 32,785 writes of 8 KiB, each waking the backend process that
+ * sleeps on the socket. */
+static struct upstream *later_list;
+
 int upstream_stdin(struct upstream *u, const uint8_t *data, size_t len)
 {
 	if (u->stdin_dropped) {
@@ -741,9 +747,28 @@ int upstream_stdin(struct upstream *u, const uint8_t *data, size_t len)
 	if (append_records(&u->out, FCGI_STDIN, u->id, data, len) < 0)
 		return -1;
 	u->stdin_pending += len;
-	if (u->state == UP_ACTIVE && !u->flushing && flush(u) == 0)
-		conn_update(u->pc);
+	if (u->state == UP_ACTIVE && !u->on_later) {
+		u->on_later = true;
+		u->next_later = later_list;
+		later_list = u;
+	}
 	return 0;
+}
+
+void upstream_flush_later(void)
+{
+	while (later_list) {
+		struct upstream *u = later_list;
+		later_list = u->next_later;
+		u->on_later = false;
+		if (u->state == UP_ACTIVE && !u->flushing && flush(u) == 0)
+			conn_update(u->pc);
+	}
+}
+
+bool upstream_have_later(void)
+{
+	return later_list != NULL;
 }
 
 int upstream_stdin_end(struct upstream *u)
@@ -818,6 +843,14 @@ bool upstream_busy(const struct upstream *u)
 
 void upstream_free(struct upstream *u)
 {
+	/* conn_before_sleep empties the list before streams are freed; this
+	 * only keeps a freed one off it whatever the order */
+	for (struct upstream **q = &later_list; u->on_later && *q; q = &(*q)->next_later)
+		if (*q == u) {
+			*q = u->next_later;
+			u->on_later = false;
+			break;
+		}
 	if (u->ops)
 		upstream_abort(u);
 	buf_free(&u->head);

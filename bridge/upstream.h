@@ -71,6 +71,8 @@ struct upstream {
 	bool answered;            /* a byte came back for this request */
 	bool ended;               /* its FCGI_END_REQUEST came */
 	bool flushing;
+	bool on_later;            /* on the list of body bytes written at the turn's end */
+	struct upstream *next_later;
 	struct log_lines err;     /* a STDERR line being gathered */
 };
 
@@ -86,8 +88,16 @@ void upstream_init(struct upstream *u, const struct upstream_ops *ops, const cha
 int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, size_t len,
 		   bool body_done);
 
-/* Request body bytes for the backend (STDIN records); 0 or -1 (memory). */
+/* Request body bytes for the backend (STDIN records), written at the end
+ * of the loop's turn (upstream_flush_later); 0 or -1 (memory). */
 int upstream_stdin(struct upstream *u, const uint8_t *data, size_t len);
+
+/* Writes the body bytes handed over this turn; once per turn, before the
+ * loop sleeps and before any stream is freed. */
+void upstream_flush_later(void);
+
+/* True while body bytes wait for upstream_flush_later. */
+bool upstream_have_later(void);
 
 /* The request body is complete: the empty STDIN record follows. 0 or -1. */
 int upstream_stdin_end(struct upstream *u);
