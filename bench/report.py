@@ -89,7 +89,9 @@ def main():
             if s not in m or m[s][0] is None:
                 continue
             parts = []
-            if bestpeer:
+            if bestpeer and lower:  # the value's own ratio: 1.22x is 22% more memory
+                parts.append(f'{unit[sc]} {m[s][0] / bestpeer:.2f}x the best peer\'s (lower is better)')
+            elif bestpeer:
                 parts.append(f'{unit[sc]} {rel[(sc, s)]:.2f}x the best peer')
             if peer_cpu and m[s][2] is not None:
                 parts.append(f'cpu {m[s][2] / min(peer_cpu):.2f}x the lowest peer')
