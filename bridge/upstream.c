@@ -23,6 +23,21 @@
 static char aborted_slot;
 #define ABORTED ((void *)&aborted_slot)
 
+/* Requests with body bytes (or a head before its body) to write at the
+ * end of the loop's turn, not per DATA frame: a TLS record often ends
+ * inside a frame, so a 256 MiB upload made 32,785 writes of 8 KiB, each
+ * waking the backend process that sleeps on the socket. */
+static struct upstream *later_list;
+
+static void later(struct upstream *u)
+{
+	if (u->on_later)
+		return;
+	u->on_later = true;
+	u->next_later = later_list;
+	later_list = u;
+}
+
 static void conn_update(struct pool_conn *pc);
 static void conn_lost(struct pool_conn *pc, const char *what, int err);
 static int up_connect(struct upstream *u);
@@ -676,6 +691,13 @@ static int up_connect(struct upstream *u)
 	u->pc = pc;
 	u->state = rc == 1 ? UP_CONNECTING : UP_ACTIVE;
 	u->since = loop_now();
+	if (u->state == UP_ACTIVE && !u->stdin_closed) {
+		/* a body to come: the head waits for the turn's end too, and goes
+		 * out with the body bytes that came meanwhile (a small POST's
+		 * whole body, usually) in one write, one wake-up of the backend */
+		later(u);
+		return 0;
+	}
 	if (u->state == UP_ACTIVE && flush(u) < 0)
 		return 0;
 	conn_update(pc);
@@ -732,12 +754,6 @@ int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, si
 	return 0;
 }
 
-/* Requests given body bytes this turn. They are written once at its end,
- * not per DATA frame: a TLS record often ends inside a frame, so a 256 MiB
- * upload made 32,785 writes of 8 KiB, each waking the backend process that
- * sleeps on the socket. */
-static struct upstream *later_list;
-
 int upstream_stdin(struct upstream *u, const uint8_t *data, size_t len)
 {
 	if (u->stdin_dropped) {
@@ -747,11 +763,8 @@ int upstream_stdin(struct upstream *u, const uint8_t *data, size_t len)
 	if (append_records(&u->out, FCGI_STDIN, u->id, data, len) < 0)
 		return -1;
 	u->stdin_pending += len;
-	if (u->state == UP_ACTIVE && !u->on_later) {
-		u->on_later = true;
-		u->next_later = later_list;
-		later_list = u;
-	}
+	if (u->state == UP_ACTIVE)
+		later(u);
 	return 0;
 }
 

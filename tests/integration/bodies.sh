@@ -29,6 +29,23 @@ if [ -n "${SANITIZERS:-}" ]; then echo "ok $T - # SKIP peak RSS (${hwm} kB): ASa
 elif [ "$hwm" -lt "$RSS_BOUND_KB" ]; then echo "ok $T - peak RSS ${hwm} kB < ${RSS_BOUND_KB} kB"
 else echo "not ok $T - peak RSS ${hwm} kB >= ${RSS_BOUND_KB} kB"; FAILS=$((FAILS + 1)); fi
 
+# a small POST's head waits for its body too: whole in one write, when
+# HEADERS and DATA come together (h2load sends them in one TLS record)
+T=$((T + 1))
+if [ -z "$w0" ] || ! command -v h2load >/dev/null; then echo "ok $T - # SKIP no /proc/PID/io or no h2load"
+else
+    printf 'a=1&b=2' > "$WORK/form"
+    w0=$(syscw)
+    out=$(h2load -n 200 -c 1 -m 1 -d "$WORK/form" "$URL/cgi-bin/form.cgi" | grep '^status codes:')
+    w1=$(syscw)
+    if [ "$((w1 - w0))" -lt 240 ] && [ "$out" = "status codes: 200 2xx, 0 3xx, 0 4xx, 0 5xx" ]; then
+        echo "ok $T - 200 small POSTs: $((w1 - w0)) writes from h2cgi, head and body together"
+    else
+        echo "not ok $T - 200 small POSTs: $((w1 - w0)) writes from h2cgi, want under 240 ($out)"
+        FAILS=$((FAILS + 1))
+    fi
+fi
+
 head -c 1048576 /dev/urandom > "$WORK/1m"
 want=$(sha256sum < "$WORK/1m" | cut -d' ' -f1)
 out=$($CURL --data-binary @"$WORK/1m" "$URL/cgi-bin/write-first.cgi" > "$WORK/wf.out"; echo $?)
