@@ -89,11 +89,12 @@ int upstream_start(struct upstream *u, struct pool *p, const uint8_t *params, si
 		   bool body_done);
 
 /* Request body bytes for the backend (STDIN records), written at the end
- * of the loop's turn (upstream_flush_later); 0 or -1 (memory). */
+ * of the loop's turn (upstream_flush_later), as is the head of a request
+ * whose body is still to come; 0 or -1 (memory). */
 int upstream_stdin(struct upstream *u, const uint8_t *data, size_t len);
 
-/* Writes the body bytes handed over this turn; once per turn, before the
- * loop sleeps and before any stream is freed. */
+/* Writes the heads and body bytes held for the turn's end; once per
+ * turn, before the loop sleeps and before any stream is freed. */
 void upstream_flush_later(void);
 
 /* True while body bytes wait for upstream_flush_later. */
