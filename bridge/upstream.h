@@ -71,7 +71,7 @@ struct upstream {
 	bool answered;            /* a byte came back for this request */
 	bool ended;               /* its FCGI_END_REQUEST came */
 	bool flushing;
-	bool on_later;            /* on the list of body bytes written at the turn's end */
+	bool on_later;            /* its head or body bytes held for the turn's end */
 	struct upstream *next_later;
 	struct log_lines err;     /* a STDERR line being gathered */
 };
@@ -97,7 +97,7 @@ int upstream_stdin(struct upstream *u, const uint8_t *data, size_t len);
  * turn, before the loop sleeps and before any stream is freed. */
 void upstream_flush_later(void);
 
-/* True while body bytes wait for upstream_flush_later. */
+/* True while heads or body bytes wait for upstream_flush_later. */
 bool upstream_have_later(void);
 
 /* The request body is complete: the empty STDIN record follows. 0 or -1. */
