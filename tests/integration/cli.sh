@@ -153,6 +153,9 @@ time.sleep(1.0)
 for s in socks:
     s.close()
 PY
+    # under load h2cgi may reach the queued connections after the client
+    # closed them (they are accepted all the same)
+    logged "Too many open files"
     like "$(cat "$ERRLOG")" "accept on 127\.0\.0\.1:0: Too many open files; pausing for 500 ms" "EMFILE: logged, accepting paused"
     ok "$([ "$(grep -c 'Too many open files' "$ERRLOG")" -le 10 ]; echo $?)" "EMFILE: no log flood ($(grep -c 'Too many open files' "$ERRLOG") lines in 1 s)"
     sleep 0.6

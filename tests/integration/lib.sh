@@ -108,6 +108,16 @@ still_alive() {
     echo "$left"
 }
 
+# logged REGEX: waits up to 5 s for a line of ERRLOG to match (h2cgi may
+# be behind its clients on a loaded machine)
+logged() {
+    i=0
+    while [ $i -lt 100 ] && ! grep -Eq -- "$1" "$ERRLOG"; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+}
+
 # children PID: direct children of a process
 children() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '; }
 
