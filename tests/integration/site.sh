@@ -56,8 +56,7 @@ is "$($CURL -D - -o /dev/null "$URL/style.css" | tr -d '\r' | sed -n 's/^server:
 cp "$WORK/h2cgi.conf" "$WORK/good.conf"
 printf 'route /new/\n    static %s\nprocs many\n' "$G" >> "$WORK/h2cgi.conf"
 kill -HUP "$PID"
-i=0
-while ! grep -q "not loaded" "$ERRLOG" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+logged "not loaded"
 like "$(cat "$ERRLOG")" "SIGHUP: $WORK/h2cgi\.conf:[0-9]+: invalid procs 'many': expected N or MIN:MAX, 1\.\.1024" "SIGHUP, broken file: the problem logged with its line"
 like "$(cat "$ERRLOG")" "SIGHUP: $WORK/h2cgi\.conf not loaded; keeping the running configuration" "and the running configuration kept"
 is "$($CURL -o /dev/null -w '%{http_code}' "$URL/new/gitweb.css")" "200" "(the old / route still serves /new/ through its fallback)"
@@ -67,8 +66,7 @@ apppids=$(pgrep -P "$PID" -f hints.fcgi | sort | tr '\n' ' ')
 { cat "$WORK/good.conf"; printf 'route /new/\n    static "%s"\n' "$G"; } > "$WORK/h2cgi.conf"
 sed -i 's|^route /app/$|route /application/|' "$WORK/h2cgi.conf"
 kill -HUP "$PID"
-i=0
-while ! grep -q "reloaded" "$ERRLOG" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+logged "reloaded"
 like "$(cat "$ERRLOG")" "SIGHUP: $WORK/h2cgi\.conf reloaded: 6 routes" "SIGHUP, good file: reloaded"
 is "$($CURL "$URL/new/gitweb.css")" "/* gitweb */" "the new route serves"
 like "$($CURL "$URL/application/x")" "hello from hints\.fcgi" "a route renamed keeps its backend"
@@ -82,8 +80,7 @@ cp "$WORK/good.conf" "$WORK/h2cgi.conf"
 start_h2cgi --config "$WORK/h2cgi.conf" --workers 2
 { cat "$WORK/good.conf"; printf 'route /spawned/\n    spawn "%s"\n    procs 1\n' "$APP"; } > "$WORK/h2cgi.conf"
 kill -HUP "$PID"
-i=0
-while ! grep -q "reloaded" "$ERRLOG" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+logged "reloaded"
 sleep 0.3 # the workers follow the master's SIGHUP
 n=0
 for k in 1 2 3 4 5 6 7 8; do
