@@ -1,10 +1,64 @@
 /* Static file answers: Range (RFC 9110 §14), If-None-Match (§13.1.2),
  * Accept-Encoding (§12.5.3) parsing, and media types. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../bridge/mime.h"
 #include "../../bridge/static.h"
 #include "tap.h"
+
+static void type_is(const char *name, const char *want)
+{
+	const char *t = mime_type(name);
+	ok(strcmp(t, want) == 0, "%s: %s (got %s)", name, want, t);
+}
+
+/* A mime.types of the shapes Debian's has, and a line longer than any
+ * fixed buffer (one of 1024 bytes read its tail as a line of its own) */
+static void mime_file(void)
+{
+	char path[] = "/tmp/test_static_mime.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (f == NULL) {
+		ok(0, "a temporary mime.types");
+		return;
+	}
+	fputs("# comment text/x-comment cmt\n"
+	      "text/x-first  foo  BAR\n"
+	      "text/x-second foo bar baz\n"
+	      "  application/x-indented\tind\ttab  \n"
+	      "type/noext\n"
+	      "\n"
+	      "text/crlf crl\r\n", f);
+	fputs("application/x-", f);
+	for (int i = 0; i < 2000; i++)
+		fputc('l', f);
+	fputs(" first_of_long", f);
+	for (int i = 0; i < 100; i++)
+		fprintf(f, " e%d", i);
+	fputs("\ntext/x-last last", f); /* no newline at the end */
+	fclose(f);
+	ok(mime_init(path) == 0, "a mime.types file loads");
+	unlink(path);
+	type_is("a.foo", "text/x-first");
+	type_is("a.bar", "text/x-first"); /* BAR on the first line wins, case-insensitively */
+	type_is("a.BAZ", "text/x-second");
+	type_is("x/y.ind", "application/x-indented");
+	type_is("y.tab", "application/x-indented");
+	type_is("a.crl", "text/crlf");
+	type_is("a.cmt", "application/octet-stream"); /* in a comment */
+	type_is("a.noext", "application/octet-stream");
+	type_is("a.e99", mime_type("a.first_of_long"));
+	ok(strlen(mime_type("a.e0")) == strlen("application/x-") + 2000, "a 2 KB type on a long line");
+	type_is("a.l", "application/octet-stream"); /* no piece of the long line read as a type */
+	type_is("z.last", "text/x-last");
+	type_is("z.", "application/octet-stream");
+	type_is(".foo/z", "application/octet-stream");
+	mime_free();
+}
 
 static void range(const char *v, long long size, int want, long long first, long long len)
 {
@@ -55,5 +109,6 @@ int main(void)
 	ok(strcmp(mime_type("/a.b/c"), "application/octet-stream") == 0, "no extension in the name");
 	ok(strcmp(mime_type("x.unknownext"), "application/octet-stream") == 0, "unknown");
 	mime_free();
+	mime_file();
 	return done_testing();
 }
