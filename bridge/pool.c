@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -1323,41 +1324,51 @@ static bool park(struct pool *p, struct pool_conn *pc)
 	p->nidle++;
 	pc->parked_at = loop_now();
 	pc->parked_turn = loop_turn();
-	if (holds_process(p, pc) && !p->park_timer.armed)
+	if (!p->park_timer.armed)
 		loop_timer_set(&p->park_timer, 1000, park_tick);
 	return true;
 }
 
 #define PARK_IDLE_MS 2000
+#define PARK_GIVE_BACK_MS 1000 /* parked this long: its input buffer goes back */
 
-/* A parked connection to a server that did not say how many it takes
- * (libfcgi, php-fpm; --max-conns or not) holds one of its processes, which waits on it for
- * the next request: taken from every other client of that server (another
- * front end, or h2cgi's other workers). Reused within milliseconds under
- * load, it is closed after PARK_IDLE_MS without one, so that h2cgi falling
- * quiet gives the processes back (a libfcgi pool shared by several front
- * ends stalled the others until then: make bench). */
+/* Once a second while connections are parked. A parked connection to a
+ * server that did not say how many it takes (libfcgi, php-fpm; --max-conns
+ * or not) holds one of its processes, which waits on it for the next
+ * request: taken from every other client of that server (another front
+ * end, or h2cgi's other workers). Reused within milliseconds under load,
+ * it is closed after PARK_IDLE_MS without one, so that h2cgi falling quiet
+ * gives the processes back (a libfcgi pool shared by several front ends
+ * stalled the others until then: make bench). One kept longer gives its
+ * input buffer back after PARK_GIVE_BACK_MS (two responses' buffers, up to
+ * 128 KiB, touched whole by large answers); the next request takes one. */
 static void park_tick(struct loop_timer *t)
 {
 	struct pool *p = (struct pool *)((char *)t - offsetof(struct pool, park_timer));
 	uint64_t now = loop_now();
+	size_t given_back = 0;
 	bool left = false;
 
 	for (struct pool_conn **q = &p->idle; *q;) {
 		struct pool_conn *pc = *q;
-		if (!holds_process(p, pc)) {
-			q = &pc->next;
+		uint64_t idle = now - pc->parked_at;
+		if (holds_process(p, pc) && idle >= PARK_IDLE_MS) {
+			*q = pc->next;
+			p->nidle--;
+			given_back += pc->in.cap;
+			conn_close(p, pc);
 			continue;
 		}
-		if (now - pc->parked_at < PARK_IDLE_MS) {
-			left = true;
-			q = &pc->next;
-			continue;
+		if (idle >= PARK_GIVE_BACK_MS && pc->in.cap > 0 && buf_used(&pc->in) == 0) {
+			given_back += pc->in.cap;
+			buf_free(&pc->in);
 		}
-		*q = pc->next;
-		p->nidle--;
-		conn_close(p, pc);
+		left |= holds_process(p, pc) || pc->in.cap > 0;
+		q = &pc->next;
 	}
+	/* freed between live blocks, their pages stay until trimmed */
+	if (given_back >= 64 * 1024)
+		malloc_trim(0);
 	if (left)
 		loop_timer_set(&p->park_timer, 1000, park_tick);
 }

@@ -2,7 +2,7 @@
 # Idle connections give their buffers back: a connection idle for a second
 # holds no output buffer and none of nghttp2's frame buffer pages, serves its
 # next request as before, and 500 idle HTTP/2 TLS connections cost a bounded
-# amount each.
+# amount each. Parked backend connections give back their input buffers.
 . "$(dirname "$0")/lib.sh"
 need curl
 need_h2py
@@ -78,4 +78,32 @@ exec 9>&-
 wait "$IDLE"
 like "$(cat "$WORK/idle.out")" "alive $N" "all $N still open after giving their buffers back"
 is "$($CURL "$URL/x" | cut -d' ' -f1)" "pid" "and new connections are served"
+# Parked backend connections give their input buffers back too: 1 MiB
+# answers fill each kept connection's 128 KiB input buffer, and 3.5 s of
+# quiet later h2cgi holding its two parked connections has no more heap
+# than one that parks none (--keepalive 0). It held 256 KB more before.
+stop_h2cgi
+cp -r "$top_srcdir/tests/integration/cgi" "$WORK/cgi"
+chmod -R u+w "$WORK/cgi" # (make distcheck's sources are read-only)
+heap() { awk '/^[0-9a-f]+-/{n=$6} /^Rss/{if (n == "[heap]") r += $2} END{print r + 0}' /proc/$PID/smaps; }
+big_then_quiet() { # h2cgi options: the heap's kB 3.5 s after eight 1 MiB answers, two at a time
+    start_h2cgi --cgi-dir "$WORK/cgi" --procs 2 "$@"
+    : > "$WORK/sizes"
+    for j in 1 2; do
+        (for i in 1 2 3 4; do $CURL -o /dev/null -w '%{size_download}\n' "$URL/cgi-bin/flood.cgi?1"; done) >> "$WORK/sizes" &
+        eval "C$j=\$!"
+    done
+    wait "$C1" "$C2"
+    sleep 3.5
+    heap
+    $CURL -o /dev/null -w '%{size_download}' "$URL/cgi-bin/flood.cgi?1" > "$WORK/got"
+    stop_h2cgi
+}
+kept=$(big_then_quiet)
+is "$(sort -u "$WORK/sizes") $(cat "$WORK/got")" "1048576 1048576" "1 MiB answers, and one more after the quiet (a parked connection takes a buffer again)"
+none=$(big_then_quiet --keepalive 0)
+T=$((T + 1))
+if [ -n "${SANITIZERS:-}" ]; then echo "ok $T - # SKIP heap ${kept} kB kept, ${none} kB not: ASan's allocator has no [heap] to trim"
+elif [ "$kept" -le $((none + 96)) ]; then echo "ok $T - parked connections' input buffers given back: heap ${kept} kB with them, ${none} kB with none"
+else echo "not ok $T - parked connections hold their input buffers: heap ${kept} kB with them, ${none} kB with none"; FAILS=$((FAILS + 1)); fi
 done_testing
