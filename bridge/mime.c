@@ -8,6 +8,7 @@
  * that in every process. */
 #include "mime.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,24 +84,42 @@ static int add(long ext, long type)
 	return 0;
 }
 
-/* One "type ext ext ..." line; a type with no extension takes no room. */
+#define BLANK " \t\r\n\v\f"
+
+/* True when s[0..n) is all visible ASCII: a type goes out in a
+ * Content-Type field as it is (RFC 9110 §8.3). */
+static bool visible(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return n > 0;
+}
+
+/* One "type ext ext ..." line; a type with no extension takes no room.
+ * A line whose type is not one visible token is skipped, and so is an
+ * extension that is not. */
 static int add_line(const char *p)
 {
-	p += strspn(p, " \t");
+	p += strspn(p, BLANK);
 	if (*p == '#')
 		return 0;
-	size_t tl = strcspn(p, " \t\r\n");
+	size_t tl = strcspn(p, BLANK);
 	const char *t = p;
 	long type = -1;
+	if (!visible(t, tl))
+		return 0;
 	for (p += tl; *p;) {
-		p += strspn(p, " \t\r\n");
-		size_t el = strcspn(p, " \t\r\n");
+		p += strspn(p, BLANK);
+		size_t el = strcspn(p, BLANK);
 		if (el == 0)
 			break;
-		if (type < 0 && (type = intern(t, tl)) < 0)
-			return -1;
-		if (add(intern(p, el), type) < 0)
-			return -1;
+		if (visible(p, el)) {
+			if (type < 0 && (type = intern(t, tl)) < 0)
+				return -1;
+			if (add(intern(p, el), type) < 0)
+				return -1;
+		}
 		p += el;
 	}
 	return 0;
@@ -124,6 +143,15 @@ static void shrink(void)
 int mime_init(const char *path)
 {
 	FILE *f = fopen(path, "r");
+	int rc = mime_load(f);
+
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}
+
+int mime_load(FILE *f)
+{
 	char *line = NULL;
 	size_t linecap = 0;
 	int rc = 0;
@@ -134,7 +162,6 @@ int mime_init(const char *path)
 			if (add_line(line) < 0)
 				break;
 		free(line);
-		fclose(f);
 	}
 	if (ntable == 0) {
 		rc = -1;

@@ -1,12 +1,14 @@
 /* libFuzzer target: the field parsers of static files (Range,
- * If-None-Match, Accept-Encoding), HTTP dates, and Link values (early
- * hints), on arbitrary bytes. */
+ * If-None-Match, Accept-Encoding), HTTP dates, Link values (early hints)
+ * and mime.types, on arbitrary bytes. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../bridge/headers.h"
 #include "../../bridge/link.h"
+#include "../../bridge/mime.h"
 #include "../../bridge/static.h"
 
 static const char *input;
@@ -22,6 +24,45 @@ static int check_link(void *ctx, const struct link_value *lv)
 		__builtin_trap();
 	link_same_origin(lv->target, lv->target_len, "example.org:8443");
 	return 0;
+}
+
+/* a type is one token of visible ASCII, never empty */
+static void check_type(const char *name)
+{
+	const char *t = mime_type(name);
+	if (*t == '\0')
+		__builtin_trap();
+	for (; *t; t++)
+		if ((unsigned char)*t <= 0x20 || (unsigned char)*t >= 0x7f)
+			__builtin_trap();
+}
+
+/* The bytes as a mime.types file; then names made of its own words (each
+ * one a name's extension) and a few others are looked up. */
+static void mime(const char *v, size_t size)
+{
+	FILE *f = size ? fmemopen((void *)v, size, "r") : NULL;
+	char name[64] = "a.";
+
+	mime_load(f);
+	if (f != NULL)
+		fclose(f);
+	for (const char *p = v; *p;) {
+		p += strspn(p, " \t\r\n");
+		size_t n = strcspn(p, " \t\r\n");
+		if (n == 0)
+			break;
+		if (n < sizeof(name) - 2) {
+			memcpy(name + 2, p, n);
+			name[n + 2] = '\0';
+			check_type(name);
+		}
+		p += n;
+	}
+	check_type("x.html");
+	check_type("noext");
+	check_type("a.");
+	mime_free();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,6 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strlen(d) != 29)
 			__builtin_trap();
 	}
+	mime(v, size);
 	free(v);
 	return 0;
 }

@@ -32,7 +32,10 @@ static void mime_file(void)
 	      "  application/x-indented\tind\ttab  \n"
 	      "type/noext\n"
 	      "\n"
-	      "text/crlf crl\r\n", f);
+	      "text/crlf crl\r\n"
+	      "\rtext/x-cr cr\n"           /* a stray CR before the type */
+	      "text/\001ctl ctl\n"         /* a type no header may carry */
+	      "text/x-fine fine b\177d\n", f); /* an extension that is not visible */
 	fputs("application/x-", f);
 	for (int i = 0; i < 2000; i++)
 		fputc('l', f);
@@ -55,6 +58,10 @@ static void mime_file(void)
 	ok(strlen(mime_type("a.e0")) == strlen("application/x-") + 2000, "a 2 KB type on a long line");
 	type_is("a.l", "application/octet-stream"); /* no piece of the long line read as a type */
 	type_is("z.last", "text/x-last");
+	type_is("a.cr", "text/x-cr");
+	type_is("a.ctl", "application/octet-stream");
+	type_is("a.fine", "text/x-fine");
+	type_is("a.b\177d", "application/octet-stream");
 	type_is("z.", "application/octet-stream");
 	type_is(".foo/z", "application/octet-stream");
 	mime_free();
