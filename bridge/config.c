@@ -369,19 +369,39 @@ static int set_log_format(struct config *c, const struct opt *o, const char *a, 
 	return 0;
 }
 
+/* A zeroed route at the end of c->routes (grown as routes come: most
+ * configurations have two or three, and each is near a kilobyte), or NULL
+ * with *why. */
+static struct config_route *route_new(struct config *c, const char **why)
+{
+	if (c->nroutes == CONFIG_MAX_ROUTES) {
+		*why = "too many routes";
+		return NULL;
+	}
+	if (c->nroutes == c->routes_cap) {
+		size_t cap = c->routes_cap ? c->routes_cap * 2 : 4;
+		struct config_route *r = realloc(c->routes, cap * sizeof(*r));
+		if (r == NULL) {
+			*why = "out of memory";
+			return NULL;
+		}
+		c->routes = r;
+		c->routes_cap = cap;
+	}
+	struct config_route *r = &c->routes[c->nroutes++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
 static int set_route(struct config *c, const struct opt *o, const char *a, const char **why)
 {
 	struct route_rule r;
 
-	if (c->nroutes == CONFIG_MAX_ROUTES) {
-		*why = "too many routes";
-		return -1;
-	}
 	if (route_rule_parse(&r, a, why) < 0)
 		return -1;
 	route_rule_free(&r);
-	c->cur = &c->routes[c->nroutes++];
-	memset(c->cur, 0, sizeof(*c->cur));
+	if ((c->cur = route_new(c, why)) == NULL)
+		return -1;
 	c->cur->pattern = a;
 	c->cur->file = c->src_file;
 	c->cur->line = c->src_line;
@@ -831,19 +851,24 @@ static void defaults(struct config *c)
 
 /* Without --route: a CGI route at --cgi-prefix and an application at "/",
  * as before routes existed. */
-static void legacy_routes(struct config *c)
+static int legacy_routes(struct config *c, const char **why)
 {
+	struct config_route *r;
+
 	c->legacy = true;
 	if (c->legacy_cgi.kind == BACKEND_CGI) {
-		c->routes[c->nroutes] = c->legacy_cgi;
-		c->routes[c->nroutes].pattern = c->cgi_prefix;
-		c->nroutes++;
+		if ((r = route_new(c, why)) == NULL)
+			return -1;
+		*r = c->legacy_cgi;
+		r->pattern = c->cgi_prefix;
 	}
 	if (c->legacy_app.kind != BACKEND_NONE) {
-		c->routes[c->nroutes] = c->legacy_app;
-		c->routes[c->nroutes].pattern = "/";
-		c->nroutes++;
+		if ((r = route_new(c, why)) == NULL)
+			return -1;
+		*r = c->legacy_app;
+		r->pattern = "/";
 	}
+	return 0;
 }
 
 /* An interpreter run on every file under a docroot executes uploads and
@@ -993,9 +1018,11 @@ int config_parse(struct config *c, int argc, char **argv)
 	/* go on after a problem: --check lists them all */
 	if (c->nroutes == 0 && c->legacy_app.max_conns && c->legacy_app.kind == BACKEND_NONE)
 		problem(c, NULL, "%s", MAX_CONNS_FASTCGI_ONLY);
-	if (c->nroutes == 0)
-		legacy_routes(c);
-	else if (c->legacy_cgi.kind || c->legacy_app.kind)
+	if (c->nroutes == 0) {
+		const char *why;
+		if (legacy_routes(c, &why) < 0)
+			problem(c, NULL, "%s", why);
+	} else if (c->legacy_cgi.kind || c->legacy_app.kind)
 		problem(c, NULL, "with --route, every backend belongs to a route: put --%s after one",
 			config_kind_name(c->legacy_cgi.kind ? c->legacy_cgi.kind : c->legacy_app.kind));
 	bool elastic = c->procs_max > c->procs || c->max_requests > 0;
@@ -1030,6 +1057,9 @@ int config_parse(struct config *c, int argc, char **argv)
 
 void config_free(struct config *c)
 {
+	free(c->routes);
+	c->routes = NULL;
+	c->nroutes = c->routes_cap = 0;
 	for (size_t i = 0; i < c->nstrings; i++)
 		free(c->strings[i]);
 	free(c->strings);

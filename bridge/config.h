@@ -57,8 +57,8 @@ struct config {
 	const char *tls_priority;
 	const char *cgi_prefix;   /* default "/cgi-bin/" (without --route) */
 	const char *cgi_runner;   /* path of h2cgi-cgi */
-	struct config_route routes[CONFIG_MAX_ROUTES]; /* in the order given */
-	size_t nroutes;
+	struct config_route *routes; /* in the order given (config_free frees them) */
+	size_t nroutes, routes_cap;
 	const char *access_log;   /* or NULL */
 	const char *access_log_format; /* "combined" or "json" */
 	const char *server_header; /* --server-header VALUE, or NULL: none sent */
