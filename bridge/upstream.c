@@ -149,7 +149,11 @@ static void detach(struct upstream *u, struct pool_conn *pc, bool keep)
 		pc->writer = NULL; /* a record cut short: the stream is lost */
 		pc->broken = true;
 	}
-	if (!keep && !pc->mpx)
+	/* a kept connection taken by a request that never put a byte on it
+	 * (its head waited for the turn's end, and the client reset it
+	 * first) is as clean as it was parked: parked again */
+	bool untouched = pc->reused && !half && u->head_off == 0 && u->out_written == 0;
+	if (!keep && !pc->mpx && !untouched)
 		pc->broken = true;
 	pc->users[i] = NULL;
 	pc->nusers--;

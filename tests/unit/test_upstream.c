@@ -265,6 +265,27 @@ int main(void)
 	run();
 	ok(heard.ended == 1 && p.nidle == 1, "answered, parked again");
 
+	/* 2b: a request with a body takes it and is aborted before a byte of
+	 * it went out (its head waits for the turn's end, which the client's
+	 * reset came before): the connection stays clean, parked again */
+	unsigned long long opened0 = p.opened;
+	reset_heard();
+	upstream_start(&u, &p, NULL, 0, false);
+	upstream_stdin(&u, (const uint8_t *)"part", 4);
+	ok(p.nidle == 0 && upstream_busy(&u), "a request with a body takes the parked connection");
+	upstream_abort(&u);
+	ok(p.nidle == 1 && !upstream_busy(&u), "aborted before its head went out: parked again");
+	upstream_flush_later(); /* the turn's end: nothing of it is written */
+	reset_heard();
+	upstream_start(&u, &p, NULL, 0, false);
+	upstream_stdin_end(&u);
+	ok(read_request(b, &flags, &params, &body) == 0 && body == 0 && p.opened == opened0,
+	   "the next request arrives on it, alone");
+	put_record(b, FCGI_STDOUT, 1, hello, strlen(hello));
+	put_end(b, 1, 0, FCGI_REQUEST_COMPLETE);
+	run();
+	ok(heard.ended == 1 && p.nidle == 1, "answered, parked");
+
 	/* 3: the backend closed the parked connection: noticed, dropped */
 	close(b);
 	run_for(50);
