@@ -43,6 +43,7 @@ Cases:
 """
 import json
 import os
+import select
 import socket
 import ssl
 import sys
@@ -525,19 +526,42 @@ def case_pipeline(port, n=1000):
     """n GETs in one write on one HTTP/1.1 connection: n answers, in order."""
     tls = h1_connect(port, 30)
     reqs = b"".join(b"GET /s/hello.cgi?%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(n))
-    sender = threading.Thread(target=tls.sendall, args=(reqs,), daemon=True)
-    sender.start()
+    # one thread sends and reads, non-blocking: OpenSSL's SSL object is not
+    # for two threads at once (a sender thread beside the reader made the
+    # reader see an end that never came, or the requests never left)
+    tls.setblocking(False)
     data = b""
-    deadline = time.monotonic() + 60
-    while data.count(b"HTTP/1.1 200 ") < n and time.monotonic() < deadline:
+    t0 = time.monotonic()
+    why = "60 s passed"
+    while data.count(b"HTTP/1.1 200 ") < n and time.monotonic() < t0 + 60:
+        if not tls.pending():  # bytes already decrypted wait in the SSL object
+            select.select([tls], [tls] if reqs else [], [], 1)
+        try:
+            while reqs:
+                reqs = reqs[tls.send(reqs[:16384]):]
+        except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            pass
+        except OSError as e:
+            why = "send: %s" % e
+            break
         try:
             chunk = tls.recv(65536)
-        except OSError:
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            continue
+        except OSError as e:
+            why = "recv: %s" % e
             break
         if not chunk:
+            why = "closed by the server"
             break
         data += chunk
-    return "%d answered 200 of %d" % (data.count(b"HTTP/1.1 200 "), n)
+    got = data.count(b"HTTP/1.1 200 ")
+    if got == n:
+        return "%d answered 200 of %d" % (got, n)
+    # what went wrong, for the test's log
+    first = data.split(b"\r\n", 1)[0].decode("latin-1") if data else "nothing"
+    return "%d answered 200 of %d (%s after %.1f s, %d bytes read, the first line: %s)" % (
+        got, n, why, time.monotonic() - t0, len(data), first)
 
 
 def born(sock):

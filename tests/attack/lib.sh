@@ -15,6 +15,12 @@ attack() {
     out=$($ATTACK "$PORT" "$1" 2>&1)
     answer=$(printf '%s' "$out" | sed -n 's/.*"answer": "\([^"]*\)".*/\1/p')
     like "$answer" "^$2\$" "$1: $2"
+    # a failure's diagnosis: what attack.py said without an answer, and
+    # what h2cgi logged meanwhile
+    if ! printf '%s' "$answer" | grep -Eq -- "^$2\$"; then
+        [ -n "$answer" ] || printf '%s\n' "$out" | tail -10 | sed 's/^/#   attack.py: /'
+        sed -n "$((n + 1)),\$p" "$ERRLOG" | tail -20 | sed 's/^/#   h2cgi: /'
+    fi
     if [ -n "$3" ]; then
         like "$(sed -n "$((n + 1)),\$p" "$ERRLOG")" "$3" "$1: logged"
     fi
