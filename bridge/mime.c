@@ -45,6 +45,12 @@ static int cmp_order(const void *a, const void *b)
 	return c ? c : x->ext < y->ext ? -1 : x->ext > y->ext;
 }
 
+/* bsearch's: an extension against an entry */
+static int cmp_key(const void *key, const void *e)
+{
+	return strcasecmp(key, pool + ((const struct mime_entry *)e)->ext);
+}
+
 /* Appends s[0..len) and a NUL to the pool; its offset, or -1. */
 static long intern(const char *s, size_t len)
 {
@@ -184,17 +190,10 @@ const char *mime_type(const char *name)
 	const char *slash = strrchr(name, '/');
 	const char *dot = strrchr(slash ? slash : name, '.');
 
-	if (dot == NULL || dot[1] == '\0')
-		return "application/octet-stream";
-	for (size_t lo = 0, hi = ntable; lo < hi;) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcasecmp(dot + 1, pool + table[mid].ext);
-		if (c == 0)
-			return pool + table[mid].type;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	if (dot != NULL && dot[1] != '\0' && ntable > 0) {
+		const struct mime_entry *e = bsearch(dot + 1, table, ntable, sizeof(*table), cmp_key);
+		if (e != NULL)
+			return pool + e->type;
 	}
 	return "application/octet-stream";
 }
